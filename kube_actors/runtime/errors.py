@@ -1,0 +1,56 @@
+"""Why: one short hierarchy of runtime errors, so callers catch our names, never a library's.
+
+Expected outcomes (not found, conflict) are values, not exceptions; these are for failures of
+delivery, encoding and supervision.
+"""
+
+from __future__ import annotations
+
+
+class KubeActorsError(Exception):
+    """Base of every error the runtime raises."""
+
+
+class ActorDeadError(KubeActorsError):
+    """The target actor is stopped, stopping, or was never there."""
+
+
+class AskTimeoutError(KubeActorsError, TimeoutError):
+    """No reply arrived before the ask's timeout, though the target's host was reachable."""
+
+
+class DeliveryError(KubeActorsError):
+    """A message could not be delivered: no link to the target's host, or the link refused it."""
+
+
+class CodecError(KubeActorsError):
+    """Bytes or values that are not a valid message: unknown name, wrong types, bad frame."""
+
+
+class AddressError(KubeActorsError, ValueError):
+    """A string that is not a valid ``ka://host/path`` actor address."""
+
+
+class HandshakeError(KubeActorsError):
+    """A link peer was refused: wrong protocol version or wrong cluster token."""
+
+
+class RemoteActorError(KubeActorsError):
+    """An exception raised by an actor on another host while answering an ask.
+
+    The original exception cannot cross the wire, so its type name and text travel instead.
+    """
+
+    def __init__(self, type_name: str, text: str) -> None:
+        super().__init__(f"{type_name}: {text}")
+        self.type_name = type_name
+        self.text = text
+
+
+class EscalatedFailure(KubeActorsError):
+    """A child actor exhausted its restart budget and its failure went up to its parent."""
+
+    def __init__(self, path: str, cause: BaseException) -> None:
+        super().__init__(f"actor {path} failed too often: {cause!r}")
+        self.path = path
+        self.cause = cause

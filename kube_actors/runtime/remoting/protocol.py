@@ -1,0 +1,106 @@
+"""Why: the link protocol between hosts, as data and pure functions (no I/O here).
+
+A link starts with a handshake in which each side proves it knows the cluster token without
+sending it: each sends a random nonce and answers the other's with an HMAC over both. Then
+frames carry lists of envelopes, each one of::
+
+    [TELL, path, message]           [ASK, path, correlation, message]
+    [REPLY, correlation, value]     [FAIL, correlation, error type, error text]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from kube_actors.runtime.errors import ActorDeadError, CodecError, KubeActorsError, RemoteActorError
+from kube_actors.runtime.message import message
+
+PROTOCOL_VERSION = 1
+TELL, ASK, REPLY, FAIL = 0, 1, 2, 3
+
+
+@message("link.Hello")
+class Hello:
+    version: int
+    host: str
+    nonce: bytes
+
+
+@message("link.Challenge")
+class Challenge:
+    version: int
+    host: str
+    nonce: bytes
+    proof: bytes
+
+
+@message("link.Proof")
+class Proof:
+    proof: bytes
+
+
+@message("link.Welcome")
+class Welcome:
+    host: str
+
+
+@message("link.Refused")
+class Refused:
+    reason: str
+
+
+def prove(token: str, role: str, first: bytes, second: bytes) -> bytes:
+    """What a side sends to show it knows ``token``; ``role`` keeps the two answers distinct.
+
+    >>> prove("t", "client", b"a", b"b") == prove("t", "client", b"a", b"b")
+    True
+    >>> prove("t", "client", b"a", b"b") == prove("t", "server", b"a", b"b")
+    False
+    """
+    mac = hmac.new(token.encode(), digestmod=hashlib.sha256)
+    mac.update(role.encode() + b"\0" + first + second)
+    return mac.digest()
+
+
+def proof_holds(token: str, role: str, first: bytes, second: bytes, proof: bytes) -> bool:
+    return hmac.compare_digest(prove(token, role, first, second), proof)
+
+
+def check_envelope(item: Any) -> list[Any]:
+    """Return ``item`` if it has one of the envelope shapes, else raise ``CodecError``.
+
+    >>> check_envelope([0, "kubelet/n1", "hello"])
+    [0, 'kubelet/n1', 'hello']
+    >>> check_envelope([1, "x", "not-an-int", None])
+    Traceback (most recent call last):
+    ...
+    kube_actors.runtime.errors.CodecError: malformed ask envelope: [1, 'x', 'not-an-int', None]
+    """
+    if isinstance(item, list) and item and type(item[0]) is int:
+        kind, size = item[0], len(item)
+        if kind == TELL and size == 3 and type(item[1]) is str:
+            return item
+        if kind == ASK and size == 4 and type(item[1]) is str and type(item[2]) is int:
+            return item
+        if kind == REPLY and size == 3 and type(item[1]) is int:
+            return item
+        if kind == FAIL and size == 4 and type(item[1]) is int and all(type(x) is str for x in item[2:]):
+            return item
+        names = {TELL: "tell", ASK: "ask", REPLY: "reply", FAIL: "fail"}
+        if kind in names:
+            raise CodecError(f"malformed {names[kind]} envelope: {item!r:.200}")
+    raise CodecError(f"malformed envelope: {item!r:.200}")
+
+
+_REBUILT: dict[str, type[KubeActorsError]] = {
+    "ActorDeadError": ActorDeadError,
+    "CodecError": CodecError,
+}
+
+
+def error_from_wire(type_name: str, text: str) -> Exception:
+    """Rebuild an ask's failure: runtime errors keep their class, others become RemoteActorError."""
+    cls = _REBUILT.get(type_name)
+    return cls(text) if cls is not None else RemoteActorError(type_name, text)
