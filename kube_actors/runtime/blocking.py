@@ -11,6 +11,7 @@ working for the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -102,10 +103,8 @@ class BlockingRef(Generic[A]):
     async def stop(self, *, timeout: float = 10.0) -> None:
         """Stop the thread actor after its queued messages, without blocking the loop."""
         # pykka's own stop() returns a future we cannot await; its stop message we can.
-        try:
+        with contextlib.suppress(ActorDeadError):  # already stopped
             await self.ask(_ActorStop(), timeout=timeout)
-        except ActorDeadError:
-            pass  # already stopped
 
 
 def _copy_outcome(source: CallbackFuture, target: asyncio.Future[Any]) -> None:

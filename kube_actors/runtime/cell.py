@@ -163,6 +163,7 @@ class ActorCell:
         self.log.error("actor_failed", error=repr(error), exc_info=error)
         await self._call_hook("on_failure", error)
         if self._budget is None:
+            assert self.actor is not None  # set by _start_instance before anything can fail
             strategy = self._strategy or type(self.actor).supervisor_strategy
             self._budget = RestartBudget(strategy)
         decision = self._budget.record_failure(self.system.clock.now())

@@ -100,7 +100,7 @@ class RealClock:
 
 
 class _VirtualTimer:
-    __slots__ = ("when", "callback", "args", "cancelled")
+    __slots__ = ("args", "callback", "cancelled", "when")
 
     def __init__(self, when: float, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.when = when
@@ -155,9 +155,7 @@ class VirtualClock:
         """Start advancing time on the running event loop."""
         if self._task is None:
             self._wake = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(
-                self._advance_forever(), name="virtual-clock"
-            )
+            self._task = asyncio.get_running_loop().create_task(self._advance_forever(), name="virtual-clock")
 
     async def stop(self) -> None:
         """Stop advancing time; pending timers stay pending."""

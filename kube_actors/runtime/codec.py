@@ -40,7 +40,7 @@ class _PackerPool(threading.local):
         packer = self.packers[self.depth]
         self.depth += 1
         try:
-            return packer.pack(value)  # type: ignore[no-any-return]
+            return packer.pack(value)
         except BaseException:
             packer.reset()
             raise
@@ -101,7 +101,9 @@ def decode(data: bytes, *, max_size: int = DEFAULT_MAX_FRAME) -> Any:
     except CodecError:
         raise
     except msgpack.ExtraData as exc:
-        raise CodecError(f"frame has {len(exc.extra)} bytes of trailing garbage") from exc
+        # msgpack-types' stub of ExtraData lacks the ``extra`` attribute that msgpack sets.
+        trailing = len(exc.extra)  # type: ignore[attr-defined]
+        raise CodecError(f"frame has {trailing} bytes of trailing garbage") from exc
     except ValueError as exc:
         if "incomplete" in str(exc):
             raise CodecError(f"truncated frame of {len(data)} bytes") from exc

@@ -13,7 +13,7 @@ from typing import Any
 
 
 class Mailbox:
-    __slots__ = ("items", "_waiter")
+    __slots__ = ("_waiter", "items")
 
     def __init__(self) -> None:
         self.items: deque[Any] = deque()

@@ -13,9 +13,12 @@ import dataclasses
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform
+from typing import TYPE_CHECKING, Any, TypeVar, cast, dataclass_transform
 
 from kube_actors.runtime.errors import CodecError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 Checker = Callable[[Any, str], Any]
@@ -43,12 +46,10 @@ class MessageSpec:
     def build(self, values: list[Any]) -> Any:
         """Check decoded field values and construct the message."""
         if len(values) != len(self.field_names):
-            raise CodecError(
-                f"message {self.name!r} needs {len(self.field_names)} fields, got {len(values)}"
-            )
+            raise CodecError(f"message {self.name!r} needs {len(self.field_names)} fields, got {len(values)}")
         checked = [
             check(value, f"{self.name}.{field}")
-            for check, value, field in zip(self.checkers, values, self.field_names)
+            for check, value, field in zip(self.checkers, values, self.field_names, strict=True)
         ]
         return self.cls(*checked)
 
@@ -65,7 +66,8 @@ def message(name: str) -> Callable[[type[T]], type[T]]:
         if name in _BY_NAME:
             raise ValueError(f"message name {name!r} is already registered")
         made = dataclasses.dataclass(frozen=True, slots=True)(cls)
-        spec = MessageSpec(name, made, tuple(f.name for f in dataclasses.fields(made)))
+        fields = dataclasses.fields(cast("type[DataclassInstance]", made))
+        spec = MessageSpec(name, made, tuple(f.name for f in fields))
         _BY_NAME[name] = spec
         _BY_CLASS[made] = spec
         return made
@@ -204,7 +206,7 @@ def _fixed_tuple(items: list[Checker]) -> Checker:
     def check(value: Any, path: str) -> Any:
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
             _fail(path, f"tuple of {len(items)}", value)
-        return tuple(c(v, f"{path}[{i}]") for i, (c, v) in enumerate(zip(items, value)))
+        return tuple(c(v, f"{path}[{i}]") for i, (c, v) in enumerate(zip(items, value, strict=True)))
 
     return check
 

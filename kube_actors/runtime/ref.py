@@ -18,7 +18,7 @@ DEFAULT_ASK_TIMEOUT = 30.0
 
 
 class ActorRef:
-    __slots__ = ("address", "_system")
+    __slots__ = ("_system", "address")
 
     def __init__(self, address: Address, system: ActorSystem) -> None:
         self.address = address

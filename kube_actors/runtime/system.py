@@ -141,7 +141,9 @@ class ActorSystem:
             return
         if address.host != self.host and not (self._remoting and self._remoting.reachable(address.host)):
             reply.set_exception(
-                DeliveryError(f"no reply from {address} within {timeout} s: host {address.host} is unreachable")
+                DeliveryError(
+                    f"no reply from {address} within {timeout} s: host {address.host} is unreachable"
+                )
             )
         else:
             reply.set_exception(AskTimeoutError(f"no reply from {address} within {timeout} s"))

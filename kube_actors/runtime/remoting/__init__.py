@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class RemoteReply:
     """Answers an ask that arrived over a link by queueing a reply envelope on that link."""
 
-    __slots__ = ("_link", "_correlation", "_done")
+    __slots__ = ("_correlation", "_done", "_link")
 
     def __init__(self, link: PeerLink, correlation: int) -> None:
         self._link = link
@@ -82,6 +82,7 @@ class Remoting:
         return listener.url
 
     def add_peer(self, host: str, url: str) -> None:
+        transport_for(url)  # an unknown scheme fails here, not in the background
         self.link(host).dial(url)
 
     # Outbound.

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from kube_actors.runtime import codec
 from kube_actors.runtime.clock import sleep
@@ -55,7 +56,8 @@ class PeerLink:
             )
         if self._queued_bytes + size > QUEUE_LIMIT:
             raise DeliveryError(
-                f"link to host {self.host} has {self._queued_bytes} bytes queued: the peer is too slow or down"
+                f"link to host {self.host} has {self._queued_bytes} bytes queued: "
+                "the peer is too slow or down"
             )
         self._parts.append(part)
         self._queued_bytes += size
@@ -91,14 +93,14 @@ class PeerLink:
 
         self._spawn(close_later(), f"link {self.host} retire")
 
-    def _lost(self, channel: Channel, reason: str) -> None:
+    def _lost(self, channel: Channel, reason: str, *, clean: bool = False) -> None:
         if self.channel is channel:
             self.channel = None
             if self._writer is not None:
                 self._writer.cancel()
                 self._writer = None
             self._down.set()
-            self._log.warning("link_down", reason=reason)
+            (self._log.info if clean else self._log.warning)("link_down", reason=reason)
 
     async def _write(self, channel: Channel) -> None:
         limit = self.remoting.system.max_frame
@@ -123,7 +125,9 @@ class PeerLink:
                 try:
                     envelopes = codec.decode(frame, max_size=limit)
                     if not isinstance(envelopes, list):
-                        raise CodecError(f"a frame must be a list of envelopes, got {type(envelopes).__name__}")
+                        raise CodecError(
+                            f"a frame must be a list of envelopes, got {type(envelopes).__name__}"
+                        )
                     self.remoting.dispatch(self, envelopes)
                 except CodecError as exc:
                     self._log.error("link_frame_rejected", error=str(exc), size=len(frame))
@@ -131,7 +135,7 @@ class PeerLink:
                     self._lost(channel, f"malformed frame: {exc}")
                     return
         except ChannelClosed as exc:
-            self._lost(channel, str(exc))
+            self._lost(channel, str(exc), clean=exc.clean)
 
     # Dialling.
 
@@ -167,11 +171,16 @@ class PeerLink:
             delay = MIN_BACKOFF
             self.attach(channel, dialled_by=system.host)
 
-    def _spawn(self, coro: object, name: str) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro, name=name)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
         return task
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._log.error("link_task_failed", task=task.get_name(), error=repr(task.exception()))
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -9,7 +9,14 @@ from kube_actors.runtime.errors import KubeActorsError
 
 
 class ChannelClosed(KubeActorsError):
-    """The channel is closed; ``str()`` says why (peer gone, frame too large, ...)."""
+    """The channel is closed; ``str()`` says why (peer gone, frame too large, ...).
+
+    ``clean`` is true when the other side closed it on purpose (a normal shutdown).
+    """
+
+    def __init__(self, reason: str, *, clean: bool = False) -> None:
+        super().__init__(reason)
+        self.clean = clean
 
 
 class Channel(Protocol):

@@ -39,7 +39,7 @@ class LocalChannel:
         frame = await self._inbox.get()
         if frame is _EOF:
             self._closed = "closed by peer"
-            raise ChannelClosed(self._closed)
+            raise ChannelClosed(self._closed, clean=True)
         if len(frame) > self._max_frame:
             await self._shut(f"frame of {len(frame)} bytes exceeds the limit of {self._max_frame}")
             raise ChannelClosed(self._closed or "closed")

@@ -7,7 +7,6 @@ exceptions stop here: callers only ever see ``ChannelClosed``.
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -54,7 +53,8 @@ class WsChannel:
         if msg.type is aiohttp.WSMsgType.TEXT:
             await self.close()
             raise ChannelClosed("protocol violation: text frame on a binary link")
-        raise ChannelClosed(self._reason("closed by peer"))
+        clean = self._ws.close_code in (None, aiohttp.WSCloseCode.OK, aiohttp.WSCloseCode.GOING_AWAY)
+        raise ChannelClosed(self._reason("closed by peer"), clean=clean)
 
     async def close(self) -> None:
         try:
@@ -112,7 +112,7 @@ class WsTransport:
             ws = await session.ws_connect(
                 target, max_msg_size=max_frame, heartbeat=HEARTBEAT, compress=0, autoping=True
             )
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             await session.close()
             raise ChannelClosed(f"cannot reach {url}: {exc}") from exc
         return WsChannel(ws, url, session)

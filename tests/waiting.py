@@ -1,0 +1,20 @@
+"""Waiting in tests for a condition that other tasks (or another host) will make true."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+
+async def eventually(condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` real seconds.
+
+    Polling is right here: the condition is state inside the system under test, which offers
+    no event to wait on, and a test must not add one just for itself.
+    """
+
+    async def poll() -> None:
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.002)
+
+    await asyncio.wait_for(poll(), timeout)
