@@ -54,8 +54,7 @@ _pool = _PackerPool()
 def _default(value: Any) -> Any:
     spec = spec_for_class(type(value))
     if spec is not None:
-        fields = [spec.name, *[getattr(value, f) for f in spec.field_names]]
-        return msgpack.ExtType(MESSAGE_EXT, _pool.pack(fields))
+        return msgpack.ExtType(MESSAGE_EXT, _pool.pack(spec.flatten(value)))
     if isinstance(value, (set, frozenset)):
         raise CodecError(f"cannot encode a {type(value).__name__}: use a list or tuple")
     raise CodecError(f"cannot encode a value of type {type(value).__name__}: not a registered message")
@@ -67,7 +66,33 @@ def _ext_hook(code: int, data: bytes) -> Any:
     fields = msgpack.unpackb(data, ext_hook=_ext_hook, raw=False, strict_map_key=True)
     if not isinstance(fields, list) or not fields or type(fields[0]) is not str:
         raise CodecError("a message must start with its name")
-    return spec_for_name(fields[0]).build(fields[1:])
+    return unflatten(fields, 0)
+
+
+def flatten(value: Any) -> list[Any]:
+    """A value as list items: ``[name, field, ...]`` for a message, ``[None, value]`` otherwise.
+
+    Links put a message's fields straight into its envelope this way, saving a nested
+    extension value on the busiest path.
+    """
+    spec = spec_for_class(type(value))
+    return [None, value] if spec is None else spec.flatten(value)
+
+
+def unflatten(items: list[Any], start: int) -> Any:
+    """Rebuild what ``flatten`` produced, from ``items[start:]``.
+
+    >>> unflatten(["tell", None, 42], 1)
+    42
+    """
+    name = items[start] if len(items) > start else None
+    if name is None:
+        if len(items) != start + 2:
+            raise CodecError(f"a plain value takes exactly one item, got {len(items) - start - 1}")
+        return items[start + 1]
+    if type(name) is not str:
+        raise CodecError(f"a message name must be a string, got {type(name).__name__}")
+    return spec_for_name(name).build(items[start + 1 :])
 
 
 def encode(value: Any) -> bytes:
@@ -78,6 +103,11 @@ def encode(value: Any) -> bytes:
         raise
     except (TypeError, ValueError, OverflowError) as exc:
         raise CodecError(f"cannot encode value: {exc}") from exc
+
+
+def encode_flat(head: list[Any], value: Any) -> bytes:
+    """Encode ``head`` followed by the items of ``flatten(value)`` as one list."""
+    return encode(head + flatten(value))
 
 
 def encode_frame(parts: list[bytes]) -> bytes:

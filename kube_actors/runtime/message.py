@@ -26,32 +26,33 @@ Checker = Callable[[Any, str], Any]
 e.g. a list to a tuple) or raises ``CodecError``."""
 
 
-@dataclasses.dataclass(slots=True)
 class MessageSpec:
     """What the codec needs to know about one registered message class."""
 
-    name: str
-    cls: type[Any]
-    field_names: tuple[str, ...]
-    _checkers: tuple[Checker, ...] | None = None
+    __slots__ = ("_checks", "cls", "field_names", "name")
 
-    @property
-    def checkers(self) -> tuple[Checker, ...]:
-        # Compiled lazily: type hints may name classes defined after this one.
-        if self._checkers is None:
-            hints = typing.get_type_hints(self.cls)
-            self._checkers = tuple(compile_checker(hints[n]) for n in self.field_names)
-        return self._checkers
+    def __init__(self, name: str, cls: type[Any], field_names: tuple[str, ...]) -> None:
+        self.name = name
+        self.cls = cls
+        self.field_names = field_names
+        self._checks: list[tuple[Checker, str]] | None = None
+
+    def flatten(self, value: Any) -> list[Any]:
+        """``[name, field, ...]``: the form a message takes on the wire."""
+        return [self.name, *[getattr(value, f) for f in self.field_names]]
 
     def build(self, values: list[Any]) -> Any:
         """Check decoded field values and construct the message."""
-        if len(values) != len(self.field_names):
-            raise CodecError(f"message {self.name!r} needs {len(self.field_names)} fields, got {len(values)}")
-        checked = [
-            check(value, f"{self.name}.{field}")
-            for check, value, field in zip(self.checkers, values, self.field_names, strict=True)
-        ]
-        return self.cls(*checked)
+        checks = self._checks
+        if checks is None:
+            # Compiled on first use: type hints may name classes defined after this one.
+            hints = typing.get_type_hints(self.cls)
+            checks = self._checks = [
+                (compile_checker(hints[f]), f"{self.name}.{f}") for f in self.field_names
+            ]
+        if len(values) != len(checks):
+            raise CodecError(f"message {self.name!r} needs {len(checks)} fields, got {len(values)}")
+        return self.cls(*[check(v, label) for (check, label), v in zip(checks, values, strict=True)])
 
 
 _BY_NAME: dict[str, MessageSpec] = {}

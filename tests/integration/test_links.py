@@ -24,7 +24,7 @@ from kube_actors.runtime import (
 )
 from kube_actors.runtime.errors import HandshakeError
 from kube_actors.runtime.remoting import handshake
-from kube_actors.runtime.remoting.protocol import TELL, Hello, Refused
+from kube_actors.runtime.remoting.protocol import Hello, Refused, tell_envelope
 from kube_actors.runtime.transport import ChannelClosed, transport_for
 from tests.waiting import eventually
 
@@ -173,8 +173,10 @@ async def _rogue_channel(url: str, token: str = "secret") -> Any:
     [
         (b"\xc1\xc1\xc1", "malformed"),
         (codec.encode({"not": "a list"}), "a frame must be a list of envelopes"),
-        (codec.encode([[TELL, "recorder", Item(1)], [9, "x"]]), "malformed envelope"),
-        (codec.encode([[TELL, "recorder", Item(1)]])[:-1], "truncated"),
+        (codec.encode_frame([tell_envelope("recorder", Item(1)), codec.encode([9, "x"])]), "malformed envelope"),
+        (codec.encode_frame([tell_envelope("recorder", Item(1)), codec.encode([0, 1])]), "malformed tell"),
+        (codec.encode_frame([tell_envelope("recorder", Item(1)), codec.encode([0, "x", "no.Such"])]), "unknown message"),
+        (codec.encode_frame([tell_envelope("recorder", Item(1))])[:-1], "truncated"),
     ],
 )
 async def test_a_malformed_frame_closes_that_link_and_delivers_nothing(
@@ -202,7 +204,7 @@ async def test_an_oversized_frame_closes_that_link(transport: str) -> None:
         url = await b.listen(listen_url(transport))
         rogue = await _rogue_channel(url)
         try:
-            await rogue.send(codec.encode([[TELL, "recorder", Item(1, ("x" * 100_000,))]]))
+            await rogue.send(codec.encode_frame([tell_envelope("recorder", Item(1, ("x" * 100_000,)))]))
             with pytest.raises(ChannelClosed):
                 while True:
                     await rogue.receive()

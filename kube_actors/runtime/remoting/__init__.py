@@ -11,12 +11,20 @@ import asyncio
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from kube_actors.runtime import codec
 from kube_actors.runtime.address import Address
 from kube_actors.runtime.errors import ActorDeadError, CodecError, DeliveryError, HandshakeError
 from kube_actors.runtime.remoting import handshake
 from kube_actors.runtime.remoting.link import PeerLink
-from kube_actors.runtime.remoting.protocol import ASK, FAIL, REPLY, TELL, check_envelope, error_from_wire
+from kube_actors.runtime.remoting.protocol import (
+    ASK,
+    REPLY,
+    TELL,
+    ask_envelope,
+    fail_envelope,
+    read_envelope,
+    reply_envelope,
+    tell_envelope,
+)
 from kube_actors.runtime.transport import Channel, ChannelClosed, Listener, transport_for
 
 if TYPE_CHECKING:
@@ -39,14 +47,14 @@ class RemoteReply:
 
     def set_result(self, result: Any) -> None:
         try:
-            part = codec.encode([REPLY, self._correlation, result])
+            part = reply_envelope(self._correlation, result)
         except CodecError as exc:
             self.set_exception(exc)
             return
         self._send(part)
 
     def set_exception(self, exception: BaseException) -> None:
-        self._send(codec.encode([FAIL, self._correlation, type(exception).__name__, str(exception)]))
+        self._send(fail_envelope(self._correlation, exception))
 
     def _send(self, part: bytes) -> None:
         self._done = True
@@ -92,10 +100,10 @@ class Remoting:
         if link is None:
             raise DeliveryError(f"no link to host {address.host!r}: it has not connected and no URL is known")
         if reply is None:
-            link.enqueue(codec.encode([TELL, address.path, message]))
+            link.enqueue(tell_envelope(address.path, message))
             return
         correlation = next(self._correlations)
-        link.enqueue(codec.encode([ASK, address.path, correlation, message]))
+        link.enqueue(ask_envelope(address.path, correlation, message))
         self._pending[correlation] = reply
         if isinstance(reply, asyncio.Future):
             reply.add_done_callback(lambda _: self._pending.pop(correlation, None))
@@ -104,22 +112,21 @@ class Remoting:
 
     def dispatch(self, link: PeerLink, envelopes: list[Any]) -> None:
         """Deliver a decoded frame; the whole frame is checked before anything is delivered."""
-        checked = [check_envelope(item) for item in envelopes]
+        checked = [read_envelope(item) for item in envelopes]
         system = self.system
-        for envelope in checked:
-            kind = envelope[0]
+        for kind, path, correlation, payload in checked:
             if kind == TELL:
-                system.deliver_local(envelope[1], envelope[2], None)
+                system.deliver_local(path, payload, None)
             elif kind == ASK:
-                system.deliver_local(envelope[1], envelope[3], RemoteReply(link, envelope[2]))
+                system.deliver_local(path, payload, RemoteReply(link, correlation))
             else:
-                reply = self._pending.pop(envelope[1], None)
+                reply = self._pending.pop(correlation, None)
                 if reply is None or reply.done():
                     continue  # answered after its ask timed out
                 if kind == REPLY:
-                    reply.set_result(envelope[2])
+                    reply.set_result(payload)
                 else:
-                    reply.set_exception(error_from_wire(envelope[2], envelope[3]))
+                    reply.set_exception(payload)
 
     async def _accept(self, channel: Channel) -> None:
         system = self.system

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kube_actors.runtime.remoting import Remoting
 
 QUEUE_LIMIT = 256 * 1024 * 1024
+FLUSH_BYTES = 256 * 1024  # a frame is sent once this much is queued, so hosts work in parallel
 RETIRE_GRACE = 1.0
 MIN_BACKOFF = 0.05
 MAX_BACKOFF = 5.0
@@ -50,7 +51,7 @@ class PeerLink:
 
     def enqueue(self, part: bytes) -> None:
         size = len(part)
-        if size > self.remoting.system.max_frame:
+        if size + 5 > self.remoting.system.max_frame:  # 5: the frame's array header
             raise CodecError(
                 f"message of {size} bytes exceeds the frame limit of {self.remoting.system.max_frame}"
             )
@@ -103,7 +104,7 @@ class PeerLink:
             (self._log.info if clean else self._log.warning)("link_down", reason=reason)
 
     async def _write(self, channel: Channel) -> None:
-        limit = self.remoting.system.max_frame
+        limit = min(self.remoting.system.max_frame, FLUSH_BYTES)
         while True:
             if not self._parts:
                 self._wake.clear()
@@ -136,6 +137,10 @@ class PeerLink:
                     return
         except ChannelClosed as exc:
             self._lost(channel, str(exc), clean=exc.clean)
+        except Exception as exc:  # a bug here must drop the link, not leave it half alive
+            self._log.error("link_reader_failed", error=repr(exc), exc_info=exc)
+            await channel.close()
+            self._lost(channel, f"reader failed: {exc!r}")
 
     # Dialling.
 
