@@ -100,16 +100,21 @@ class RealClock:
 
 
 class _VirtualTimer:
-    __slots__ = ("args", "callback", "cancelled", "when")
+    __slots__ = ("args", "callback", "cancelled", "clock", "when")
 
-    def __init__(self, when: float, callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def __init__(
+        self, clock: VirtualClock, when: float, callback: Callable[..., Any], args: tuple[Any, ...]
+    ) -> None:
+        self.clock = clock
         self.when = when
         self.callback = callback
         self.args = args
         self.cancelled = False
 
     def cancel(self) -> None:
-        self.cancelled = True
+        if not self.cancelled:
+            self.cancelled = True
+            self.clock._timer_cancelled()
 
 
 class VirtualClock:
@@ -128,6 +133,7 @@ class VirtualClock:
         self._heap: list[tuple[float, int, _VirtualTimer]] = []
         self._sequence = itertools.count()
         self._holds = 0
+        self._cancelled = 0
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -135,7 +141,7 @@ class VirtualClock:
         return self._now
 
     def call_later(self, delay: float, callback: Callable[..., Any], *args: Any) -> Timer:
-        timer = _VirtualTimer(self._now + max(delay, 0.0), callback, args)
+        timer = _VirtualTimer(self, self._now + max(delay, 0.0), callback, args)
         heapq.heappush(self._heap, (timer.when, next(self._sequence), timer))
         if self._wake is not None:
             self._wake.set()
@@ -174,9 +180,19 @@ class VirtualClock:
             self._fire_next()
         self._now = target
 
+    def _timer_cancelled(self) -> None:
+        # Every ask arms a timeout and nearly all are cancelled: purge them in bulk, as asyncio
+        # does, so the heap holds live timers rather than every ask of the last minute.
+        self._cancelled += 1
+        if self._cancelled > 256 and self._cancelled * 2 > len(self._heap):
+            self._heap = [entry for entry in self._heap if not entry[2].cancelled]
+            heapq.heapify(self._heap)
+            self._cancelled = 0
+
     def _fire_next(self) -> None:
         when, _, timer = heapq.heappop(self._heap)
         if timer.cancelled:
+            self._cancelled -= 1
             return
         self._now = max(self._now, when)
         timer.callback(*timer.args)
@@ -184,6 +200,7 @@ class VirtualClock:
     def _drop_cancelled(self) -> None:
         while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
+            self._cancelled -= 1
 
     async def _advance_forever(self) -> None:
         assert self._wake is not None

@@ -168,15 +168,20 @@ async def _rogue_channel(url: str, token: str = "secret") -> Any:
     return channel
 
 
+def _after_a_valid_tell(bad_envelope: Any) -> bytes:
+    """A frame whose first envelope is fine and whose second is ``bad_envelope``."""
+    return codec.encode_frame([tell_envelope("recorder", Item(1)), codec.encode(bad_envelope)])
+
+
 @pytest.mark.parametrize(
     ("frame", "problem"),
     [
         (b"\xc1\xc1\xc1", "malformed"),
         (codec.encode({"not": "a list"}), "a frame must be a list of envelopes"),
-        (codec.encode_frame([tell_envelope("recorder", Item(1)), codec.encode([9, "x"])]), "malformed envelope"),
-        (codec.encode_frame([tell_envelope("recorder", Item(1)), codec.encode([0, 1])]), "malformed tell"),
-        (codec.encode_frame([tell_envelope("recorder", Item(1)), codec.encode([0, "x", "no.Such"])]), "unknown message"),
-        (codec.encode_frame([tell_envelope("recorder", Item(1))])[:-1], "truncated"),
+        (_after_a_valid_tell([9, "x"]), "malformed envelope"),
+        (_after_a_valid_tell([0, 1]), "malformed tell"),
+        (_after_a_valid_tell([0, "x", "no.Such"]), "unknown message name 'no.Such'"),
+        (_after_a_valid_tell(None)[:-1], "truncated"),
     ],
 )
 async def test_a_malformed_frame_closes_that_link_and_delivers_nothing(

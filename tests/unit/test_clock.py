@@ -77,3 +77,13 @@ async def test_real_clock_is_wall_time() -> None:
     start = time.perf_counter()
     await sleep(clock, 0.02)
     assert time.perf_counter() - start >= 0.015
+
+
+async def test_cancelled_timers_do_not_pile_up(virtual_clock: VirtualClock) -> None:
+    for _ in range(10_000):
+        virtual_clock.call_later(60, lambda: None).cancel()
+    fired: list[str] = []
+    virtual_clock.call_later(60, fired.append, "kept")
+    assert len(virtual_clock._heap) < 1_000
+    await sleep(virtual_clock, 61)
+    assert fired == ["kept"]
