@@ -1,0 +1,149 @@
+"""Why: what the in-process backends (memory, SQLite) share: the MVCC core, watch fan-out,
+lease timers, and the rule that nothing counts before it is durable.
+
+A write is decided at once against the newest state (so compare-and-swap sees every write
+before it), but its reply and its events wait until ``_persist`` says the write is durable;
+reads with no revision see only durable writes. The memory backend persists instantly; the
+SQLite backend commits many writes per transaction (group commit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from typing import TypeVar
+
+from kube_actors.runtime.clock import Clock, RealClock, Timer
+from kube_actors.storage.base import (
+    Conflict,
+    Deleted,
+    Event,
+    KeyValue,
+    Listing,
+    NotFound,
+    TooOld,
+    Written,
+)
+from kube_actors.storage.mvcc import Lease, MvccStore
+from kube_actors.storage.watching import DEFAULT_WATCH_BUFFER, LocalWatch, WatchHub
+
+O = TypeVar("O")
+
+
+class LocalBackend(ABC):
+    def __init__(self, *, clock: Clock | None = None, watch_buffer: int = DEFAULT_WATCH_BUFFER) -> None:
+        self.clock: Clock = clock or RealClock()
+        self.store = MvccStore()
+        self.hub = WatchHub(self.store, watch_buffer)
+        self.committed = 0
+        self._expiry: Timer | None = None
+        self._expiring: asyncio.Task[None] | None = None
+
+    # Subclasses: make writes durable.
+
+    @abstractmethod
+    async def _persist(self, events: list[Event], granted: list[Lease], revoked: list[int]) -> None:
+        """Return once ``events``, lease changes and every earlier write are durable, having
+        passed the events to ``_published``."""
+
+    @abstractmethod
+    async def _recover(self) -> None:
+        """Fill ``self.store`` from durable storage."""
+
+    # Lifecycle.
+
+    async def start(self) -> None:
+        await self._recover()
+        self.committed = self.store.revision
+        now = self.clock.now()
+        for lease in self.store.leases.values():
+            lease.expires_at = now + lease.ttl  # as etcd does after a restart
+        self._schedule_expiry()
+
+    async def close(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        if self._expiring is not None:
+            await asyncio.gather(self._expiring, return_exceptions=True)
+        await self.hub.close()
+
+    async def revision(self) -> int:
+        return self.committed
+
+    # Reads see durable writes only.
+
+    async def get(self, key: str, *, revision: int = 0) -> KeyValue | NotFound | TooOld:
+        return self.store.get(key, revision or self.committed)
+
+    async def range(
+        self, prefix: str, *, revision: int = 0, limit: int = 0, start_after: str = ""
+    ) -> Listing | TooOld:
+        return self.store.range(prefix, revision or self.committed, limit, start_after)
+
+    def watch(self, prefix: str, *, after_revision: int) -> LocalWatch:
+        return self.hub.open(prefix, after_revision, self.committed)
+
+    # Writes.
+
+    async def create(self, key: str, value: bytes, *, lease: int = 0) -> Written | Conflict:
+        return await self._commit(*self.store.create(key, value, lease))
+
+    async def update(
+        self, key: str, value: bytes, *, mod_revision: int, lease: int = 0
+    ) -> Written | Conflict | NotFound:
+        return await self._commit(*self.store.update(key, value, mod_revision, lease))
+
+    async def put(self, key: str, value: bytes, *, lease: int = 0) -> Written:
+        return await self._commit(*self.store.put(key, value, lease))
+
+    async def delete(self, key: str, *, mod_revision: int = 0) -> Deleted | Conflict | NotFound:
+        return await self._commit(*self.store.delete(key, mod_revision))
+
+    async def compact(self, revision: int) -> None:
+        self.store.compact(min(revision, self.committed))
+
+    async def _commit(self, outcome: O, events: list[Event]) -> O:
+        # Even a refusal waits: it was decided against writes that may not be durable yet.
+        await self._persist(events, [], [])
+        return outcome
+
+    def _published(self, events: list[Event]) -> None:
+        """Called by ``_persist`` implementations, in revision order, once events are durable."""
+        if events:
+            self.committed = max(self.committed, events[-1].kv.mod_revision)
+            self.hub.publish(events)
+
+    # Leases.
+
+    async def grant_lease(self, ttl: float) -> int:
+        lease = self.store.grant_lease(ttl, self.clock.now())
+        await self._persist([], [lease], [])
+        self._schedule_expiry()
+        return lease.id
+
+    async def refresh_lease(self, lease: int) -> bool:
+        refreshed = self.store.refresh_lease(lease, self.clock.now())
+        self._schedule_expiry()
+        return refreshed
+
+    async def revoke_lease(self, lease: int) -> None:
+        await self._persist(self.store.revoke_lease(lease), [], [lease])
+        self._schedule_expiry()
+
+    def _schedule_expiry(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        due = self.store.next_expiry()
+        if due is not None:
+            self._expiry = self.clock.call_later(max(0.0, due - self.clock.now()), self._expire)
+
+    def _expire(self) -> None:
+        self._expiry = None
+        if self._expiring is None or self._expiring.done():
+            self._expiring = asyncio.get_running_loop().create_task(self._revoke_expired())
+
+    async def _revoke_expired(self) -> None:
+        for lease in self.store.expired_leases(self.clock.now()):
+            await self.revoke_lease(lease)
+        self._schedule_expiry()
