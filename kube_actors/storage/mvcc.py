@@ -194,6 +194,9 @@ class MvccStore:
 
     def restore(self, kv: KeyValue) -> None:
         """Add a recovered version, in revision order (no event is logged)."""
+        previous = self.live(kv.key)
+        if previous is not None:
+            self._detach_lease(previous)
         self._append(kv)
         if kv.version and kv.lease in self.leases:
             self.leases[kv.lease].keys.add(kv.key)
