@@ -12,6 +12,7 @@ from kube_actors.runtime.clock import Clock, RealClock, VirtualClock
 from kube_actors.runtime.errors import (
     ActorDeadError,
     AskTimeoutError,
+    BadRequestError,
     CodecError,
     DeliveryError,
     EscalatedFailure,
@@ -31,6 +32,7 @@ __all__ = [
     "ActorSystem",
     "Address",
     "AskTimeoutError",
+    "BadRequestError",
     "Clock",
     "CodecError",
     "DeliveryError",

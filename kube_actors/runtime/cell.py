@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kube_actors.runtime.actor import Actor
 from kube_actors.runtime.clock import settle
 from kube_actors.runtime.codec import roundtrip
-from kube_actors.runtime.errors import ActorDeadError, CodecError, EscalatedFailure
+from kube_actors.runtime.errors import ActorDeadError, BadRequestError, CodecError, EscalatedFailure
 from kube_actors.runtime.mailbox import Mailbox
 from kube_actors.runtime.ref import ActorRef
 from kube_actors.runtime.supervision import Escalate, RestartBudget, SupervisorStrategy
@@ -130,6 +130,12 @@ class ActorCell:
                     await actor.on_child_escalated(message.child, message.error)
                     continue
                 result = await actor.receive(message)
+            except BadRequestError as exc:
+                if reply is None:
+                    self.log.warning("bad_request_ignored", message=type(message).__name__, error=str(exc))
+                elif not reply.done():
+                    reply.set_exception(exc)
+                continue
             except Exception as exc:
                 if reply is not None:
                     if not reply.done():

@@ -6,11 +6,32 @@ delivery, encoding and supervision.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+E = TypeVar("E", bound=type[Exception])
+WIRE_ERRORS: dict[str, type[Exception]] = {}
+
+
+def crosses_hosts(cls: E) -> E:
+    """Register an error class (constructible from its message) to be rebuilt as itself when
+    an ask on another host fails with it; other errors arrive as ``RemoteActorError``."""
+    WIRE_ERRORS[cls.__name__] = cls
+    return cls
+
 
 class KubeActorsError(Exception):
     """Base of every error the runtime raises."""
 
 
+@crosses_hosts
+class BadRequestError(KubeActorsError):
+    """A message the receiver cannot act on, through the sender's fault (a bad key, a future
+    revision, an unknown message). Raised in ``receive``, it goes back to an asker; after a
+    ``tell`` it is logged and the receiver carries on: no actor dies of another's bad input.
+    """
+
+
+@crosses_hosts
 class ActorDeadError(KubeActorsError):
     """The target actor is stopped, stopping, or was never there."""
 
@@ -23,6 +44,7 @@ class DeliveryError(KubeActorsError):
     """A message could not be delivered: no link to the target's host, or the link refused it."""
 
 
+@crosses_hosts
 class CodecError(KubeActorsError):
     """Bytes or values that are not a valid message: unknown name, wrong types, bad frame."""
 

@@ -16,18 +16,30 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Literal, Protocol
 
-from kube_actors.runtime.errors import KubeActorsError
+from kube_actors.runtime.errors import BadRequestError, KubeActorsError, crosses_hosts
 from kube_actors.runtime.message import message
 
 MAX_VALUE_BYTES = 1536 * 1024  # etcd's default request limit, 1.5 MiB
 
 
+@crosses_hosts
 class StorageError(KubeActorsError):
     """The backend cannot serve requests: bad configuration, a corrupt file, a lost server."""
 
 
-class ValueTooLargeError(StorageError):
-    """A value over ``MAX_VALUE_BYTES``; nothing was written."""
+@crosses_hosts
+class InvalidRequestError(StorageError, BadRequestError):
+    """A request the store refuses through the caller's fault; nothing was written."""
+
+
+@crosses_hosts
+class ValueTooLargeError(InvalidRequestError):
+    """A value over ``MAX_VALUE_BYTES``."""
+
+
+@crosses_hosts
+class LeaseNotFoundError(InvalidRequestError):
+    """A write named a lease that does not exist (or has expired)."""
 
 
 @message("storage.KeyValue")

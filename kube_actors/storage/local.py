@@ -27,7 +27,7 @@ from kube_actors.storage.base import (
 from kube_actors.storage.mvcc import Lease, MvccStore
 from kube_actors.storage.watching import DEFAULT_WATCH_BUFFER, LocalWatch, WatchHub
 
-O = TypeVar("O")
+Outcome = TypeVar("Outcome")
 
 
 class LocalBackend(ABC):
@@ -102,7 +102,7 @@ class LocalBackend(ABC):
     async def compact(self, revision: int) -> None:
         self.store.compact(min(revision, self.committed))
 
-    async def _commit(self, outcome: O, events: list[Event]) -> O:
+    async def _commit(self, outcome: Outcome, events: list[Event]) -> Outcome:
         # Even a refusal waits: it was decided against writes that may not be durable yet.
         await self._persist(events, [], [])
         return outcome

@@ -20,18 +20,15 @@ from kube_actors.storage.base import (
     Conflict,
     Deleted,
     Event,
+    InvalidRequestError,
     KeyValue,
+    LeaseNotFoundError,
     Listing,
     NotFound,
-    StorageError,
     TooOld,
     ValueTooLargeError,
     Written,
 )
-
-
-class LeaseNotFoundError(StorageError):
-    """A write named a lease that does not exist (or has expired)."""
 
 
 @dataclass(slots=True)
@@ -70,7 +67,9 @@ class MvccStore:
         kv = self._version_at(key, at)
         return kv if kv is not None and kv.version else NotFound(key, at)
 
-    def range(self, prefix: str, revision: int = 0, limit: int = 0, start_after: str = "") -> Listing | TooOld:
+    def range(
+        self, prefix: str, revision: int = 0, limit: int = 0, start_after: str = ""
+    ) -> Listing | TooOld:
         at = self._read_revision(revision)
         if isinstance(at, TooOld):
             return at
@@ -264,7 +263,9 @@ class MvccStore:
         if revision < self.compact_revision:
             return self._too_old(revision)
         if revision > self.revision:
-            raise StorageError(f"revision {revision} is in the future: the store is at {self.revision}")
+            raise InvalidRequestError(
+                f"revision {revision} is in the future: the store is at {self.revision}"
+            )
         return revision
 
     def _too_old(self, revision: int) -> TooOld:

@@ -14,6 +14,7 @@ from kube_actors.runtime import (
     ActorRef,
     ActorSystem,
     AskTimeoutError,
+    BadRequestError,
     CodecError,
     EscalatedFailure,
     SupervisorStrategy,
@@ -306,3 +307,28 @@ async def test_spawn_checks_its_path() -> None:
             system.spawn(Counter, "a")
         with pytest.raises(ValueError, match="invalid actor path"):
             system.spawn(Counter, "a//b")
+
+
+async def test_bad_input_from_a_sender_never_kills_the_receiver(logs: list[dict[str, Any]]) -> None:
+    class Strict(Actor):
+        def __init__(self) -> None:
+            self.handled = 0
+
+        async def on_start(self) -> None:
+            logs.append({"event": "strict_started"})
+
+        async def receive(self, message: Any) -> Any:
+            if not isinstance(message, Add):
+                raise BadRequestError(f"cannot handle {type(message).__name__}")
+            self.handled += message.amount
+            return self.handled
+
+    async with ActorSystem("h1") as system:
+        strict = system.spawn(Strict, "strict")
+        strict.tell(Total())  # a bad tell: logged, ignored
+        with pytest.raises(BadRequestError, match="cannot handle Total"):
+            await strict.ask(Total())
+        assert await strict.ask(Add(2)) == 2  # same instance: nothing was restarted
+    assert [e["event"] for e in logs].count("strict_started") == 1
+    ignored = [e for e in logs if e["event"] == "bad_request_ignored"]
+    assert len(ignored) == 1 and ignored[0]["error"] == "cannot handle Total"

@@ -18,7 +18,7 @@ import hmac
 from typing import Any, NamedTuple
 
 from kube_actors.runtime import codec
-from kube_actors.runtime.errors import ActorDeadError, CodecError, KubeActorsError, RemoteActorError
+from kube_actors.runtime.errors import WIRE_ERRORS, CodecError, RemoteActorError
 from kube_actors.runtime.message import message
 
 PROTOCOL_VERSION = 1
@@ -123,13 +123,7 @@ def read_envelope(item: Any) -> Envelope:
     raise CodecError(f"malformed envelope: {item!r:.200}")
 
 
-_REBUILT: dict[str, type[KubeActorsError]] = {
-    "ActorDeadError": ActorDeadError,
-    "CodecError": CodecError,
-}
-
-
 def error_from_wire(type_name: str, text: str) -> Exception:
     """Rebuild an ask's failure: runtime errors keep their class, others become RemoteActorError."""
-    cls = _REBUILT.get(type_name)
+    cls = WIRE_ERRORS.get(type_name)
     return cls(text) if cls is not None else RemoteActorError(type_name, text)

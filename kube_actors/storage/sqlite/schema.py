@@ -73,7 +73,9 @@ def _check(connection: sqlite3.Connection, path: Path) -> None:
         )
     (version,) = connection.execute("PRAGMA user_version").fetchone()
     if version != SCHEMA_VERSION:
-        raise StorageError(f"storage file {path} has schema version {version}; this build reads {SCHEMA_VERSION}")
+        raise StorageError(
+            f"storage file {path} has schema version {version}; this build reads {SCHEMA_VERSION}"
+        )
     problems = [row[0] for row in connection.execute("PRAGMA quick_check")]
     if problems != ["ok"]:
         raise StorageError(f"storage file {path} is corrupt: {'; '.join(problems[:5])}")
