@@ -16,8 +16,8 @@ import pytest
 from kube_actors.runtime import (
     Actor,
     ActorDeadError,
-    BadRequestError,
     ActorSystem,
+    BadRequestError,
     DeliveryError,
     RemoteActorError,
     codec,
