@@ -6,7 +6,7 @@ messages (``message``, ``codec``) locally or over links between hosts (``remotin
 ``transport``). Blocking work runs in pykka thread actors (``blocking``).
 """
 
-from kube_actors.runtime.actor import Actor
+from kube_actors.runtime.actor import Actor, Deferred, defer
 from kube_actors.runtime.address import Address, format_address, parse_address
 from kube_actors.runtime.clock import Clock, RealClock, VirtualClock
 from kube_actors.runtime.errors import (
@@ -35,6 +35,7 @@ __all__ = [
     "BadRequestError",
     "Clock",
     "CodecError",
+    "Deferred",
     "DeliveryError",
     "EscalatedFailure",
     "HandshakeError",
@@ -43,6 +44,7 @@ __all__ = [
     "RemoteActorError",
     "SupervisorStrategy",
     "VirtualClock",
+    "defer",
     "format_address",
     "message",
     "parse_address",

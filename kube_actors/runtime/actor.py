@@ -8,7 +8,7 @@ system, clock, logger) before ``on_start`` and supervises the actor if it fails.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from kube_actors.runtime.errors import EscalatedFailure
@@ -21,6 +21,23 @@ if TYPE_CHECKING:
     from kube_actors.runtime.clock import Clock
     from kube_actors.runtime.ref import ActorRef
     from kube_actors.runtime.system import ActorSystem
+
+
+class Deferred:
+    """Returned by ``receive`` to answer later: the runtime awaits ``work`` in a task of its own
+    and replies with its outcome, while the actor goes on to its next message. This is how an
+    actor keeps many slow operations in flight (an etcd shard's writes wait for one group
+    commit) without giving up one-message-at-a-time handling of its state.
+    """
+
+    __slots__ = ("work",)
+
+    def __init__(self, work: Coroutine[Any, Any, Any]) -> None:
+        self.work = work
+
+
+def defer(work: Coroutine[Any, Any, Any]) -> Deferred:
+    return Deferred(work)
 
 
 class Actor(ABC):

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kube_actors.runtime.actor import Actor
+from kube_actors.runtime.actor import Actor, Deferred
 from kube_actors.runtime.clock import settle
 from kube_actors.runtime.codec import roundtrip
 from kube_actors.runtime.errors import ActorDeadError, BadRequestError, CodecError, EscalatedFailure
@@ -48,6 +48,15 @@ class _ChildEscalated:
         self.error = error
 
 
+class _DeferredFailed:
+    """Deferred work for a tell failed: the actor fails, in its own task."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 _STOP = _Stop()
 
 
@@ -73,6 +82,7 @@ class ActorCell:
         self._strategy = strategy
         self._budget: RestartBudget | None = None
         self._backoff: asyncio.Future[None] | None = None
+        self._deferred: set[asyncio.Task[Any]] = set()
         loop = asyncio.get_running_loop()
         self.finished: asyncio.Future[None] = loop.create_future()
         self.task = loop.create_task(self._run(), name=f"actor {path}")
@@ -106,6 +116,7 @@ class ActorCell:
     async def _run(self) -> None:
         try:
             if await self._start_instance() and await self._process():
+                await self._settle_deferred(cancel=False)
                 await self._stop_children()
                 await self._call_hook("on_stop")
         finally:
@@ -114,7 +125,6 @@ class ActorCell:
     async def _process(self) -> bool:
         """Handle messages until stopped (True) or escalated (False)."""
         items = self.mailbox.items
-        strict = self.system.strict
         while True:
             if not items:
                 await self.mailbox.wait()
@@ -129,29 +139,68 @@ class ActorCell:
                     self.children.pop(_name_of(message.child.address.path), None)
                     await actor.on_child_escalated(message.child, message.error)
                     continue
+                if type(message) is _DeferredFailed:
+                    raise message.error
                 result = await actor.receive(message)
-            except BadRequestError as exc:
-                if reply is None:
-                    self.log.warning("bad_request_ignored", message=type(message).__name__, error=str(exc))
-                elif not reply.done():
-                    reply.set_exception(exc)
-                continue
             except Exception as exc:
-                if reply is not None:
-                    if not reply.done():
-                        reply.set_exception(exc)
-                    continue
-                if not await self._recover(exc):
+                if not self._refuse(message, reply, exc) and not await self._recover(exc):
                     return False
                 continue
+            if type(result) is Deferred:
+                self._defer(result, message, reply)
+            elif reply is not None:
+                self._answer(reply, result)
+
+    def _answer(self, reply: Reply, result: Any) -> None:
+        if reply.done():
+            return
+        if self.system.strict:
+            try:
+                result = roundtrip(result)
+            except CodecError as exc:
+                reply.set_exception(exc)
+                return
+        reply.set_result(result)
+
+    def _refuse(self, message: Any, reply: Reply | None, error: Exception) -> bool:
+        """Send a handler's error back to its asker, or log a bad tell; False if the actor
+        itself failed (a tell whose handling raised) and must be supervised."""
+        if reply is not None:
+            if not reply.done():
+                reply.set_exception(error)
+            return True
+        if isinstance(error, BadRequestError):
+            self.log.warning("bad_request_ignored", message=type(message).__name__, error=str(error))
+            return True
+        return False
+
+    def _defer(self, deferred: Deferred, message: Any, reply: Reply | None) -> None:
+        task = asyncio.get_running_loop().create_task(deferred.work)
+        self._deferred.add(task)
+        task.add_done_callback(lambda done: self._deferred_done(done, message, reply))
+
+    def _deferred_done(self, task: asyncio.Task[Any], message: Any, reply: Reply | None) -> None:
+        self._deferred.discard(task)
+        if task.cancelled():
             if reply is not None and not reply.done():
-                if strict:
-                    try:
-                        result = roundtrip(result)
-                    except CodecError as exc:
-                        reply.set_exception(exc)
-                        continue
-                reply.set_result(result)
+                reply.set_exception(ActorDeadError(f"actor {self.path} stopped before answering"))
+            return
+        error = task.exception()
+        if error is None:
+            if reply is not None:
+                self._answer(reply, task.result())
+        elif not isinstance(error, Exception) or not self._refuse(message, reply, error):
+            # A failed tell fails the actor, in its own task, like any other.
+            self.mailbox.put((_DeferredFailed(error), None))
+
+    async def _settle_deferred(self, *, cancel: bool) -> None:
+        """Let in-flight deferred work finish (on stop) or cancel it (on failure)."""
+        if self._deferred:
+            tasks = list(self._deferred)
+            if cancel:
+                for task in tasks:
+                    task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _start_instance(self) -> bool:
         """Make a fresh instance and run ``on_start``; on failure, supervise. True if running."""
@@ -167,6 +216,7 @@ class ActorCell:
     async def _recover(self, error: Exception) -> bool:
         """Supervise a failure: restart after backoff (True) or escalate (False)."""
         self.log.error("actor_failed", error=repr(error), exc_info=error)
+        await self._settle_deferred(cancel=True)
         await self._call_hook("on_failure", error)
         if self._budget is None:
             assert self.actor is not None  # set by _start_instance before anything can fail
@@ -215,6 +265,8 @@ class ActorCell:
     def _close(self) -> None:
         """Final bookkeeping, also on cancellation: nothing here awaits."""
         self.accepting = False
+        for task in self._deferred:
+            task.cancel()
         for child in list(self.children.values()):
             child.task.cancel()
         while self.mailbox.items:

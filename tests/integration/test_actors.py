@@ -19,6 +19,7 @@ from kube_actors.runtime import (
     EscalatedFailure,
     SupervisorStrategy,
     VirtualClock,
+    defer,
     message,
 )
 from tests.waiting import eventually
@@ -332,3 +333,70 @@ async def test_bad_input_from_a_sender_never_kills_the_receiver(logs: list[dict[
     assert [e["event"] for e in logs].count("strict_started") == 1
     ignored = [e for e in logs if e["event"] == "bad_request_ignored"]
     assert len(ignored) == 1 and ignored[0]["error"] == "cannot handle Total"
+
+
+class Committer(Actor):
+    """Answers through deferred work that waits for a shared gate, like a group commit."""
+
+    def __init__(self, gate: asyncio.Event, journal: list[str]) -> None:
+        self.gate = gate
+        self.journal = journal
+
+    async def on_start(self) -> None:
+        self.journal.append("start")
+
+    async def on_stop(self) -> None:
+        self.journal.append("stop")
+
+    async def receive(self, message: Any) -> Any:
+        if isinstance(message, Total):
+            return "inline"
+        return defer(self._commit(message))
+
+    async def _commit(self, message: Any) -> Any:
+        await self.gate.wait()
+        if isinstance(message, Fail):
+            raise RuntimeError(message.reason)
+        self.journal.append(f"committed {message.amount}")
+        return message.amount
+
+
+async def test_deferred_answers_let_the_actor_take_its_next_message() -> None:
+    gate, journal = asyncio.Event(), []
+    async with ActorSystem("h1") as system:
+        committer = system.spawn(lambda: Committer(gate, journal), "committer")
+        pending = [asyncio.ensure_future(committer.ask(Add(n))) for n in range(3)]
+        assert await committer.ask(Total()) == "inline"  # answered while three are in flight
+        assert not any(p.done() for p in pending)
+        gate.set()
+        assert await asyncio.gather(*pending) == [0, 1, 2]
+        with pytest.raises(RuntimeError, match="nope"):
+            await committer.ask(Fail("nope"))  # a deferred failure goes to the asker
+        assert await committer.ask(Total()) == "inline"
+    assert journal == ["start", "committed 0", "committed 1", "committed 2", "stop"]
+
+
+async def test_a_failed_deferred_tell_fails_the_actor(virtual_clock: VirtualClock) -> None:
+    gate, journal = asyncio.Event(), []
+    gate.set()
+    async with ActorSystem("h1", clock=virtual_clock) as system:
+        committer = system.spawn(lambda: Committer(gate, journal), "committer")
+        committer.tell(Fail("disk full"))
+        await eventually(lambda: journal.count("start") == 2)
+    assert journal == ["start", "start", "stop"]
+
+
+async def test_stopping_waits_for_deferred_work_in_flight() -> None:
+    gate, journal = asyncio.Event(), []
+    system = ActorSystem("h1")
+    committer = system.spawn(lambda: Committer(gate, journal), "committer")
+    answer = asyncio.ensure_future(committer.ask(Add(7)))
+    await asyncio.sleep(0.01)
+    stopping = asyncio.ensure_future(system.stop(committer))
+    await asyncio.sleep(0.01)
+    assert not stopping.done()
+    gate.set()
+    await stopping
+    assert await answer == 7
+    assert journal == ["start", "committed 7", "stop"]
+    await system.shutdown()
