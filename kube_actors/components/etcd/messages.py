@@ -56,6 +56,11 @@ class Compact:
     revision: int
 
 
+@message("etcd.CompactHistory")
+class CompactHistory:
+    """Compact whatever lies outside the shard's history window (its own timer sends this)."""
+
+
 @message("etcd.CurrentRevision")
 class CurrentRevision:
     pass
