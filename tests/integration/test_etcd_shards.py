@@ -67,7 +67,8 @@ async def test_keys_go_to_the_shard_of_their_resource(tmp_path: Path, backend: s
         with pytest.raises(ValueError, match="spans several shards"):
             await client.range("/registry/")
     if backend == "sqlite":
-        assert sorted(p.name for p in tmp_path.glob("*.db")) == ["events.db", "leases.db", "main.db", "pods.db"]
+        files = sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db")  # noqa: ASYNC240
+        assert files == ["events.db", "leases.db", "main.db", "pods.db"]
 
 
 async def test_watch_events_arrive_as_messages_in_order(tmp_path: Path) -> None:
@@ -84,7 +85,8 @@ async def test_watch_events_arrive_as_messages_in_order(tmp_path: Path) -> None:
         await client.delete("/registry/pods/default/a")
         watcher = await _actor(system, watcher_ref, Watcher)
         await eventually(lambda: len(watcher.events) == 3)
-        assert [(e.type, e.kv.mod_revision) for e in watcher.events] == [("PUT", 1), ("PUT", 2), ("DELETE", 3)]
+        seen = [(e.type, e.kv.mod_revision) for e in watcher.events]
+        assert seen == [("PUT", 1), ("PUT", 2), ("DELETE", 3)]
         assert watcher.events[1].prev == created.kv
         client.cancel_watch("/registry/pods/", watcher=watcher_ref, watch_id="w1")
         await asyncio.sleep(0.05)
