@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from kube_actors import __version__
 from kube_actors.runtime.logs import configure_logging
 
-BENCHMARKS = ("messaging",)
+BENCHMARKS = ("messaging", "storage")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,10 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_benchmark(name: str, *, quick: bool, json_path: str | None, check: bool) -> int:
-    from kube_actors.bench import emit
-    from kube_actors.bench.messaging import run
+    from importlib import import_module
 
-    report = run(quick=quick)
+    from kube_actors.bench import emit
+
+    report = import_module(f"kube_actors.bench.{name}").run(quick=quick)
     emit(report, json_path)
     return 1 if check and not report.targets_met else 0
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kube_actors.runtime.actor import Actor, Deferred
 from kube_actors.runtime.clock import settle
 from kube_actors.runtime.codec import roundtrip
+from kube_actors.runtime.eager import start_eagerly
 from kube_actors.runtime.errors import ActorDeadError, BadRequestError, CodecError, EscalatedFailure
 from kube_actors.runtime.mailbox import Mailbox
 from kube_actors.runtime.ref import ActorRef
@@ -82,7 +83,7 @@ class ActorCell:
         self._strategy = strategy
         self._budget: RestartBudget | None = None
         self._backoff: asyncio.Future[None] | None = None
-        self._deferred: set[asyncio.Task[Any]] = set()
+        self._deferred: set[asyncio.Future[Any]] = set()
         loop = asyncio.get_running_loop()
         self.finished: asyncio.Future[None] = loop.create_future()
         self.task = loop.create_task(self._run(), name=f"actor {path}")
@@ -175,11 +176,14 @@ class ActorCell:
         return False
 
     def _defer(self, deferred: Deferred, message: Any, reply: Reply | None) -> None:
-        task = asyncio.get_running_loop().create_task(deferred.work)
-        self._deferred.add(task)
-        task.add_done_callback(lambda done: self._deferred_done(done, message, reply))
+        work = start_eagerly(deferred.work)
+        if work.done():
+            self._deferred_done(work, message, reply)
+            return
+        self._deferred.add(work)
+        work.add_done_callback(lambda done: self._deferred_done(done, message, reply))
 
-    def _deferred_done(self, task: asyncio.Task[Any], message: Any, reply: Reply | None) -> None:
+    def _deferred_done(self, task: asyncio.Future[Any], message: Any, reply: Reply | None) -> None:
         self._deferred.discard(task)
         if task.cancelled():
             if reply is not None and not reply.done():

@@ -283,7 +283,7 @@ async def test_writes_naming_an_unknown_lease_fail(harness: Harness) -> None:
 async def test_values_over_one_and_a_half_mebibytes_are_refused(harness: Harness) -> None:
     backend, key = harness.backend, harness.key("/registry/configmaps/default/huge")
     base = await backend.revision()
-    with pytest.raises(ValueTooLargeError, match="1.5 MiB"):
+    with pytest.raises(ValueTooLargeError, match=r"1\.5 MiB"):
         await backend.create(key, b"x" * (1536 * 1024 + 1))
     assert await backend.revision() == base
     assert isinstance(await backend.get(key), NotFound)
