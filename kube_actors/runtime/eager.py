@@ -10,20 +10,44 @@ from collections.abc import Coroutine
 from typing import Any
 
 
-def start_eagerly(work: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
-    """Run ``work`` until it first waits; a finished future if it never did, else a task."""
-    loop = asyncio.get_running_loop()
+class Finished:
+    """Work that completed without waiting: its value, or the exception it raised."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, value: Any = None, error: Exception | None = None) -> None:
+        self.value = value
+        self.error = error
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def step_eagerly(work: Coroutine[Any, Any, Any]) -> Finished | asyncio.Task[Any]:
+    """Run ``work`` until it first waits: ``Finished`` if it never had to, else a task that
+    carries it on."""
     try:
         waiting_on = work.send(None)
     except StopIteration as stop:
-        done: asyncio.Future[Any] = loop.create_future()
-        done.set_result(stop.value)
-        return done
+        return Finished(stop.value)
     except Exception as exc:
-        failed: asyncio.Future[Any] = loop.create_future()
-        failed.set_exception(exc)
-        return failed
-    return loop.create_task(_carry_on(work, waiting_on))
+        return Finished(error=exc)
+    return asyncio.get_running_loop().create_task(_carry_on(work, waiting_on))
+
+
+def start_eagerly(work: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+    """``step_eagerly`` as a future: a finished one if the work never waited, else a task."""
+    started = step_eagerly(work)
+    if not isinstance(started, Finished):
+        return started
+    done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    if started.error is not None:
+        done.set_exception(started.error)
+    else:
+        done.set_result(started.value)
+    return done
 
 
 async def _carry_on(work: Coroutine[Any, Any, Any], waiting_on: Any) -> Any:

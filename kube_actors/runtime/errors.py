@@ -76,3 +76,10 @@ class EscalatedFailure(KubeActorsError):
         super().__init__(f"actor {path} failed too often: {cause!r}")
         self.path = path
         self.cause = cause
+
+
+def rebuild_error(type_name: str, text: str) -> Exception:
+    """An error that happened elsewhere: registered classes come back as themselves (see
+    ``crosses_hosts``), any other as ``RemoteActorError``."""
+    cls = WIRE_ERRORS.get(type_name)
+    return cls(text) if cls is not None else RemoteActorError(type_name, text)

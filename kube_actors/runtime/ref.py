@@ -35,14 +35,21 @@ class ActorRef:
         if the actor is gone, ``AskTimeoutError`` after ``timeout`` seconds on the system's
         clock, or ``DeliveryError`` if by then there is no link to the actor's host.
         """
+        return await self.request(message, timeout=timeout)
+
+    def request(self, message: Any, *, timeout: float = DEFAULT_ASK_TIMEOUT) -> asyncio.Future[Any]:
+        """``ask`` without a coroutine: the future of the reply, for callers that collect many
+        replies through callbacks. It fails as ``ask`` does, after ``timeout`` at the latest."""
         system = self._system
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         timer = system.clock.call_later(timeout, system.expire_ask, reply, self.address, timeout)
+        reply.add_done_callback(lambda _: timer.cancel())
         try:
             system.deliver(self.address, message, reply)
-            return await reply
-        finally:
+        except BaseException:
             timer.cancel()
+            raise
+        return reply
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ActorRef) and other.address == self.address

@@ -26,6 +26,7 @@ class StorageConfig:
     watch_buffer: int = DEFAULT_WATCH_BUFFER
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir))  # a str from a file is fine too
         if self.backend == "etcd" and not self.etcd_endpoints:
             raise ValueError("the etcd backend needs etcd_endpoints, e.g. http://127.0.0.1:2379")
 

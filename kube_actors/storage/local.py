@@ -42,9 +42,12 @@ class LocalBackend(ABC):
     # Subclasses: make writes durable.
 
     @abstractmethod
-    async def _persist(self, events: list[Event], granted: list[Lease], revoked: list[int]) -> None:
-        """Return once ``events``, lease changes and every earlier write are durable, having
-        passed the events to ``_published``."""
+    def _persist(
+        self, events: list[Event], granted: list[Lease], revoked: list[int]
+    ) -> asyncio.Future[None] | None:
+        """Make ``events`` and lease changes durable after every earlier write, passing the
+        events to ``_published`` then. Returns a future to await if that is still to come, or
+        None if it is done already (the memory backend's every time)."""
 
     @abstractmethod
     async def _recover(self) -> None:
@@ -104,8 +107,13 @@ class LocalBackend(ABC):
 
     async def _commit(self, outcome: Outcome, events: list[Event]) -> Outcome:
         # Even a refusal waits: it was decided against writes that may not be durable yet.
-        await self._persist(events, [], [])
+        await self._durable(events, [], [])
         return outcome
+
+    async def _durable(self, events: list[Event], granted: list[Lease], revoked: list[int]) -> None:
+        pending = self._persist(events, granted, revoked)
+        if pending is not None:
+            await pending
 
     def _published(self, events: list[Event]) -> None:
         """Called by ``_persist`` implementations, in revision order, once events are durable."""
@@ -117,7 +125,7 @@ class LocalBackend(ABC):
 
     async def grant_lease(self, ttl: float) -> int:
         lease = self.store.grant_lease(ttl, self.clock.now())
-        await self._persist([], [lease], [])
+        await self._durable([], [lease], [])
         self._schedule_expiry()
         return lease.id
 
@@ -127,7 +135,7 @@ class LocalBackend(ABC):
         return refreshed
 
     async def revoke_lease(self, lease: int) -> None:
-        await self._persist(self.store.revoke_lease(lease), [], [lease])
+        await self._durable(self.store.revoke_lease(lease), [], [lease])
         self._schedule_expiry()
 
     def _schedule_expiry(self) -> None:

@@ -11,8 +11,9 @@ from kube_actors.storage.mvcc import Lease
 
 
 class MemoryBackend(LocalBackend):
-    async def _persist(self, events: list[Event], granted: list[Lease], revoked: list[int]) -> None:
+    def _persist(self, events: list[Event], granted: list[Lease], revoked: list[int]) -> None:
         self._published(events)
+        return None
 
     async def _recover(self) -> None:
         return None  # nothing outlives a memory store

@@ -134,12 +134,14 @@ class MvccStore:
         self._log.append(event)
         return Deleted(current, self.revision), [event]
 
-    def compact(self, revision: int) -> None:
+    def compact(self, revision: int) -> list[int]:
         """Drop versions and events older than ``revision`` (the newest version of each key at
-        that revision stays, unless it is a deletion)."""
+        that revision stays, unless it is a deletion); returns the revisions of the versions
+        dropped, for durable stores to drop too."""
         revision = min(revision, self.revision)
         if revision <= self.compact_revision:
-            return
+            return []
+        dropped: list[int] = []
         for key in list(self._with_history):
             versions = self._versions[key]
             keep_from = bisect.bisect_right(versions, revision, key=_mod_revision) - 1
@@ -147,6 +149,7 @@ class MvccStore:
                 continue
             if not versions[keep_from].version:
                 keep_from += 1  # a deletion at or before the compaction point leaves nothing
+            dropped.extend(kv.mod_revision for kv in versions[:keep_from])
             del versions[:keep_from]
             if not versions:
                 del self._versions[key]
@@ -156,6 +159,7 @@ class MvccStore:
                 self._with_history.discard(key)
         del self._log[: bisect.bisect_right(self._log, revision, key=_event_revision)]
         self.compact_revision = revision
+        return dropped
 
     # Leases.
 

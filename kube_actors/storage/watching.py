@@ -89,7 +89,7 @@ class WatchHub:
         return watch
 
     def publish(self, events: list[Event]) -> None:
-        if events:
+        if events and self._watches:
             for watch in list(self._watches):
                 watch.offer(events)
 

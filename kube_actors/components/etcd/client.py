@@ -4,6 +4,7 @@ owns it, wherever that shard runs, and speaks the shard messages so callers need
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from kube_actors.components.etcd import messages as m
 from kube_actors.components.etcd.shard import EtcdShard
 from kube_actors.runtime import ActorRef, ActorSystem
+from kube_actors.runtime.errors import rebuild_error
 from kube_actors.storage.base import Conflict, Deleted, KeyValue, Listing, NotFound, TooOld, Written
 from kube_actors.storage.config import StorageConfig
 from kube_actors.storage.sharding import ShardMap
@@ -41,6 +43,7 @@ class StorageClient:
         """``hosts`` says where each shard runs (default: this system's host)."""
         self.shard_map = shard_map
         self.timeout = timeout
+        self._queued: dict[str, list[tuple[Any, asyncio.Future[Any]]]] = {}
         placed = hosts or {}
         self._refs = {
             shard: system.ref(f"ka://{placed.get(shard, system.host)}/{SHARD_PATH}/{shard}")
@@ -54,7 +57,28 @@ class StorageClient:
         return self._refs[self.shard_map.shard_for(key)]
 
     async def _ask(self, key: str, request: Any) -> Any:
-        return await self.ref_for(key).ask(request, timeout=self.timeout)
+        """Queue ``request`` for its shard; everything queued in this turn of the event loop
+        goes as one ``Batch``."""
+        shard = self.shard_map.shard_for(key)
+        loop = asyncio.get_running_loop()
+        queued = self._queued.get(shard)
+        if queued is None:
+            queued = self._queued[shard] = []
+            loop.call_soon(self._send, shard)
+        outcome: asyncio.Future[Any] = loop.create_future()
+        queued.append((request, outcome))
+        return await outcome
+
+    def _send(self, shard: str) -> None:
+        queued = self._queued.pop(shard)
+        try:
+            reply = self._refs[shard].request(
+                m.Batch([request for request, _ in queued]), timeout=self.timeout
+            )
+        except Exception as exc:
+            reply = asyncio.get_running_loop().create_future()
+            reply.set_exception(exc)
+        reply.add_done_callback(lambda done: _settle(queued, done))
 
     async def get(self, key: str, *, revision: int = 0) -> KeyValue | NotFound | TooOld:
         reply: KeyValue | NotFound | TooOld = await self._ask(key, m.Get(key, revision))
@@ -107,3 +131,18 @@ class StorageClient:
 
     def cancel_watch(self, prefix: str, *, watcher: ActorRef, watch_id: str) -> None:
         self.ref_for(prefix).tell(m.CancelWatch(watch_id, str(watcher.address)))
+
+
+def _settle(queued: list[tuple[Any, asyncio.Future[Any]]], reply: asyncio.Future[Any]) -> None:
+    """Hand each caller its own outcome from a batch's reply (or the batch's failure)."""
+    failure = reply.exception() if not reply.cancelled() else asyncio.CancelledError()
+    outcomes = reply.result() if failure is None else [None] * len(queued)
+    for (_, future), outcome in zip(queued, outcomes, strict=True):
+        if future.done():
+            continue
+        if failure is not None:
+            future.set_exception(failure)
+        elif isinstance(outcome, m.Failed):
+            future.set_exception(rebuild_error(outcome.error_type, outcome.text))
+        else:
+            future.set_result(outcome)

@@ -11,13 +11,14 @@ restarts it and the backend recovers from disk.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
 
 from kube_actors.components.etcd import messages as m
 from kube_actors.runtime import Actor, ActorDeadError, AskTimeoutError, DeliveryError, defer
 from kube_actors.runtime.clock import Timer
+from kube_actors.runtime.eager import Finished, step_eagerly
 from kube_actors.runtime.errors import BadRequestError
 from kube_actors.storage.base import StorageBackend, TooOld, WatchStream
 from kube_actors.storage.history import HistoryClock, HistoryWindow
@@ -64,30 +65,8 @@ class EtcdShard(Actor):
         backend = self.backend
         assert backend is not None
         match message:
-            case m.Get(key, revision):
-                return defer(backend.get(key, revision=revision))
-            case m.Range(prefix, revision, limit, start_after):
-                return defer(backend.range(prefix, revision=revision, limit=limit, start_after=start_after))
-            case m.Create(key, value, lease):
-                return defer(backend.create(key, value, lease=lease))
-            case m.Update(key, value, mod_revision, lease):
-                return defer(backend.update(key, value, mod_revision=mod_revision, lease=lease))
-            case m.Put(key, value, lease):
-                return defer(backend.put(key, value, lease=lease))
-            case m.Delete(key, mod_revision):
-                return defer(backend.delete(key, mod_revision=mod_revision))
-            case m.CurrentRevision():
-                return defer(backend.revision())
-            case m.Compact(revision):
-                return defer(backend.compact(revision))
-            case m.CompactHistory():
-                return defer(self._compact_history(backend))
-            case m.GrantLease(ttl):
-                return defer(backend.grant_lease(ttl))
-            case m.RefreshLease(lease):
-                return defer(backend.refresh_lease(lease))
-            case m.RevokeLease(lease):
-                return defer(backend.revoke_lease(lease))
+            case m.Batch(requests):
+                return defer(self._run_batch(backend, requests))
             case m.Watch(watch_id, prefix, after_revision, watcher):
                 self._start_watch(watch_id, watcher, backend.watch(prefix, after_revision=after_revision))
                 return None
@@ -96,7 +75,20 @@ class EtcdShard(Actor):
                 if task is not None:
                     task.cancel()
                 return None
-        raise BadRequestError(f"an etcd shard does not handle {type(message).__name__}")
+            case m.CompactHistory():
+                return defer(self._compact_history(backend))
+        return defer(_operation(backend, message))
+
+    async def _run_batch(self, backend: StorageBackend, requests: list[Any]) -> list[Any]:
+        # Every request is decided, in order, before any of them waits (for a group commit).
+        started = [step_eagerly(_operation(backend, request)) for request in requests]
+        outcomes: list[Any] = []
+        for outcome in started:
+            try:
+                outcomes.append(outcome.result() if isinstance(outcome, Finished) else await outcome)
+            except Exception as exc:
+                outcomes.append(m.Failed(type(exc).__name__, str(exc)))
+        return outcomes
 
     # Watches.
 
@@ -149,3 +141,26 @@ class EtcdShard(Actor):
         if target > 0:
             await backend.compact(target)
             self.log.debug("shard_compacted", shard=self.name, revision=target)
+
+
+def _operation(backend: StorageBackend, request: Any) -> Coroutine[Any, Any, Any]:
+    """The backend call a storage request stands for."""
+    call = _OPERATIONS.get(type(request))
+    if call is None:
+        raise BadRequestError(f"an etcd shard does not handle {type(request).__name__}")
+    return call(backend, request)
+
+
+_OPERATIONS: dict[type[Any], Callable[[StorageBackend, Any], Coroutine[Any, Any, Any]]] = {
+    m.Get: lambda b, r: b.get(r.key, revision=r.revision),
+    m.Range: lambda b, r: b.range(r.prefix, revision=r.revision, limit=r.limit, start_after=r.start_after),
+    m.Create: lambda b, r: b.create(r.key, r.value, lease=r.lease),
+    m.Update: lambda b, r: b.update(r.key, r.value, mod_revision=r.mod_revision, lease=r.lease),
+    m.Put: lambda b, r: b.put(r.key, r.value, lease=r.lease),
+    m.Delete: lambda b, r: b.delete(r.key, mod_revision=r.mod_revision),
+    m.CurrentRevision: lambda b, r: b.revision(),
+    m.Compact: lambda b, r: b.compact(r.revision),
+    m.GrantLease: lambda b, r: b.grant_lease(r.ttl),
+    m.RefreshLease: lambda b, r: b.refresh_lease(r.lease),
+    m.RevokeLease: lambda b, r: b.revoke_lease(r.lease),
+}

@@ -18,7 +18,7 @@ import hmac
 from typing import Any, NamedTuple
 
 from kube_actors.runtime import codec
-from kube_actors.runtime.errors import WIRE_ERRORS, CodecError, RemoteActorError
+from kube_actors.runtime.errors import CodecError, rebuild_error
 from kube_actors.runtime.message import message
 
 PROTOCOL_VERSION = 1
@@ -116,14 +116,8 @@ def read_envelope(item: Any) -> Envelope:
         if kind == REPLY and size >= 3 and type(item[1]) is int:
             return Envelope(REPLY, "", item[1], codec.unflatten(item, 2))
         if kind == FAIL and size == 4 and type(item[1]) is int and type(item[2]) is type(item[3]) is str:
-            return Envelope(FAIL, "", item[1], error_from_wire(item[2], item[3]))
+            return Envelope(FAIL, "", item[1], rebuild_error(item[2], item[3]))
         names = {TELL: "tell", ASK: "ask", REPLY: "reply", FAIL: "fail"}
         if kind in names:
             raise CodecError(f"malformed {names[kind]} envelope: {item!r:.200}")
     raise CodecError(f"malformed envelope: {item!r:.200}")
-
-
-def error_from_wire(type_name: str, text: str) -> Exception:
-    """Rebuild an ask's failure: runtime errors keep their class, others become RemoteActorError."""
-    cls = WIRE_ERRORS.get(type_name)
-    return cls(text) if cls is not None else RemoteActorError(type_name, text)

@@ -58,20 +58,22 @@ class SqliteBackend(LocalBackend):
             await self._writer.stop()
 
     async def compact(self, revision: int) -> None:
-        await super().compact(revision)
+        dropped = self.store.compact(min(revision, self.committed))
         assert self._writer is not None
-        await self._writer.ask(Compact(self.store.compact_revision))
+        await self._writer.ask(Compact(self.store.compact_revision, dropped))
 
-    async def _persist(self, events: list[Event], granted: list[Lease], revoked: list[int]) -> None:
+    def _persist(
+        self, events: list[Event], granted: list[Lease], revoked: list[int]
+    ) -> asyncio.Future[None] | None:
         if self._broken is not None:
             raise self._broken
         if not (events or granted or revoked or self._queue or self._committing):
-            return  # nothing is pending: whatever this was decided on is durable already
+            return None  # nothing is pending: whatever this was decided on is durable already
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((events, granted, revoked, done))
         if self._committing is None:
             self._committing = asyncio.get_running_loop().create_task(self._commit_queued())
-        await done
+        return done
 
     async def _commit_queued(self) -> None:
         assert self._writer is not None

@@ -2,8 +2,11 @@
 
 One ``log`` table holds every version inside the history window plus the newest version of
 every key (compaction deletes what later versions superseded), so the current state and the
-history are one thing on disk. A file that is not ours, not SQLite, or corrupt stops start-up
-with a ``StorageError`` naming the file; it is never reset.
+history are one thing on disk. It has no index beyond its revision key, which halves the cost
+of each write: the in-memory core tells compaction which revisions to delete.
+
+A file that is not ours, not SQLite, or corrupt stops start-up with a ``StorageError`` naming
+the file; it is never reset.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ CREATE TABLE log (
     version INTEGER NOT NULL,   -- 0 marks a deletion
     lease INTEGER NOT NULL
 );
-CREATE INDEX log_by_key ON log (key, revision);
 CREATE TABLE leases (id INTEGER PRIMARY KEY, ttl REAL NOT NULL);
 CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO meta VALUES ('revision', 0), ('compact_revision', 0), ('next_lease', 1);

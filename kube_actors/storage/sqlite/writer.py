@@ -38,6 +38,7 @@ class Commit(NamedTuple):
 
 class Compact(NamedTuple):
     revision: int
+    dropped: list[int]  # revisions of the versions compaction dropped from memory
 
 
 class SqliteWriter(BlockingActor):
@@ -68,7 +69,7 @@ class SqliteWriter(BlockingActor):
             if isinstance(message, Load):
                 return self._load(connection)
             if isinstance(message, Compact):
-                return self._compact(connection, message.revision)
+                return self._compact(connection, message)
         except sqlite3.Error as exc:
             if connection.in_transaction:
                 connection.rollback()
@@ -92,18 +93,8 @@ class SqliteWriter(BlockingActor):
         leases = connection.execute("SELECT id, ttl FROM leases").fetchall()
         return Loaded(rows, leases, meta["revision"], meta["compact_revision"], meta["next_lease"])
 
-    def _compact(self, connection: sqlite3.Connection, revision: int) -> None:
+    def _compact(self, connection: sqlite3.Connection, compact: Compact) -> None:
         connection.execute("BEGIN")
-        # Keep, for each key, its newest version at the compaction point unless it is a deletion.
-        connection.execute(
-            """
-            DELETE FROM log WHERE revision <= :revision AND (
-                version = 0 OR EXISTS (
-                    SELECT 1 FROM log AS later
-                    WHERE later.key = log.key AND later.revision > log.revision
-                      AND later.revision <= :revision))
-            """,
-            {"revision": revision},
-        )
-        connection.execute("UPDATE meta SET value = ? WHERE name = 'compact_revision'", (revision,))
+        connection.executemany("DELETE FROM log WHERE revision = ?", [(r,) for r in compact.dropped])
+        connection.execute("UPDATE meta SET value = ? WHERE name = 'compact_revision'", (compact.revision,))
         connection.execute("COMMIT")
