@@ -107,7 +107,9 @@ class LocalBackend(ABC):
 
     async def _commit(self, outcome: Outcome, events: list[Event]) -> Outcome:
         # Even a refusal waits: it was decided against writes that may not be durable yet.
-        await self._durable(events, [], [])
+        pending = self._persist(events, [], [])
+        if pending is not None:
+            await pending
         return outcome
 
     async def _durable(self, events: list[Event], granted: list[Lease], revoked: list[int]) -> None:
@@ -118,7 +120,7 @@ class LocalBackend(ABC):
     def _published(self, events: list[Event]) -> None:
         """Called by ``_persist`` implementations, in revision order, once events are durable."""
         if events:
-            self.committed = max(self.committed, events[-1].kv.mod_revision)
+            self.committed = events[-1].kv.mod_revision
             self.hub.publish(events)
 
     # Leases.
