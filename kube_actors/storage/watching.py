@@ -4,6 +4,9 @@ A stream first replays the logged history after its start revision, then receive
 batch that matches its prefix. Each stream buffers at most ``limit`` unread events; a
 watcher that falls further behind is cut off with an explicit ``TooOld`` rather than losing
 events silently, and must start again from a fresh read, as Kubernetes clients relist.
+
+``WatchBuffer`` is that bounded buffer and the iteration over it, kept here once for both
+``LocalWatch`` and ``etcd.watch.EtcdWatch``, which feeds it from etcd's HTTP stream.
 """
 
 from __future__ import annotations
@@ -11,45 +14,56 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from kube_actors.storage.base import Event, TooOld
+from kube_actors.storage.base import Event, StorageError, TooOld
 from kube_actors.storage.mvcc import MvccStore
 
 DEFAULT_WATCH_BUFFER = 100_000
 
 
-class LocalWatch:
-    def __init__(self, hub: WatchHub, prefix: str, limit: int) -> None:
-        self.prefix = prefix
-        self._hub = hub
+class WatchBuffer:
+    """A ``WatchStream``'s unread events, at most ``limit``, and how the stream finished.
+
+    Subclasses feed it with ``_buffer`` and finish it with ``_end`` (cut off: iteration yields
+    a ``TooOld``, or raises a ``StorageError``, after the last batch) or ``_mark_closed``
+    (iteration stops silently). ``_before_end`` runs as the consumer reaches the ending.
+    """
+
+    def __init__(self, limit: int) -> None:
         self._limit = limit
         self._pending: list[Event] = []
-        self._ended: TooOld | None = None
+        self._ended: TooOld | StorageError | None = None
         self._closed = False
         self._wake = asyncio.Event()
 
-    def offer(self, events: list[Event]) -> None:
-        if self._ended is not None or self._closed:
-            return
-        prefix = self.prefix
-        matching = [e for e in events if e.kv.key.startswith(prefix)]
-        if not matching:
-            return
-        if len(self._pending) + len(matching) > self._limit:
-            self.end(
-                TooOld(
-                    self._hub.store.compact_revision,
-                    f"watcher fell behind: more than {self._limit} events unread",
-                )
-            )
-            return
-        self._pending.extend(matching)
-        self._wake.set()
+    @property
+    def _finished(self) -> bool:
+        return self._ended is not None or self._closed
 
-    def end(self, outcome: TooOld) -> None:
+    def _buffer(self, events: list[Event]) -> bool:
+        """Buffer events for the consumer; False, buffering none, if that would exceed the limit."""
+        if len(self._pending) + len(events) > self._limit:
+            return False
+        self._pending.extend(events)
+        self._wake.set()
+        return True
+
+    def _fell_behind(self, compact_revision: int) -> TooOld:
+        """The cut-off for a watcher whose events ``_buffer`` refused."""
+        return TooOld(compact_revision, f"watcher fell behind: more than {self._limit} events unread")
+
+    def _end(self, outcome: TooOld | StorageError) -> None:
         self._pending = []
         self._ended = outcome
-        self._hub.remove(self)
         self._wake.set()
+
+    def _mark_closed(self, *, drop_unread: bool) -> None:
+        self._closed = True
+        if drop_unread:
+            self._pending = []
+        self._wake.set()
+
+    async def _before_end(self) -> None:
+        """Called when iteration reaches the ending outcome, before it is yielded or raised."""
 
     async def __aiter__(self) -> AsyncIterator[list[Event] | TooOld]:
         while True:
@@ -57,6 +71,9 @@ class LocalWatch:
                 batch, self._pending = self._pending, []
                 yield batch
             elif self._ended is not None:
+                await self._before_end()
+                if isinstance(self._ended, StorageError):
+                    raise self._ended
                 yield self._ended
                 return
             elif self._closed:
@@ -65,10 +82,28 @@ class LocalWatch:
                 self._wake.clear()
                 await self._wake.wait()
 
-    async def close(self) -> None:
-        self._closed = True
+
+class LocalWatch(WatchBuffer):
+    def __init__(self, hub: WatchHub, prefix: str, limit: int) -> None:
+        super().__init__(limit)
+        self.prefix = prefix
+        self._hub = hub
+
+    def offer(self, events: list[Event]) -> None:
+        if self._finished:
+            return
+        prefix = self.prefix
+        matching = [e for e in events if e.kv.key.startswith(prefix)]
+        if matching and not self._buffer(matching):
+            self.end(self._fell_behind(self._hub.store.compact_revision))
+
+    def end(self, outcome: TooOld) -> None:
+        self._end(outcome)
         self._hub.remove(self)
-        self._wake.set()
+
+    async def close(self) -> None:
+        self._mark_closed(drop_unread=False)
+        self._hub.remove(self)
 
 
 class WatchHub:

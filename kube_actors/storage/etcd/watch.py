@@ -1,10 +1,10 @@
 """Why: etcd watches as ``WatchStream``s that behave like the local backends' ``LocalWatch``.
 
 Each stream owns one task reading one ``/v3/watch`` HTTP stream (the JSON gateway cannot
-multiplex watches) into a bounded buffer. Past ``limit`` unread events the watcher is cut off
-with a ``TooOld`` saying it fell behind, exactly as ``watching.LocalWatch`` does, and the HTTP
-stream is dropped so etcd stops sending. A start revision etcd has compacted ends the stream
-with a ``TooOld`` carrying etcd's compact revision. If the connection breaks, the task resumes
+multiplex watches) into the bounded ``watching.WatchBuffer`` that ``LocalWatch`` uses too:
+past ``limit`` unread events the watcher is cut off with a ``TooOld`` saying it fell behind,
+and the HTTP stream is dropped so etcd stops sending. A start revision etcd has compacted
+ends the stream with a ``TooOld`` carrying etcd's compact revision. If the connection breaks, the task resumes
 after the last revision it saw (on the next endpoint if need be); when that keeps failing the
 iteration raises ``StorageError``: the server is lost, and the consumer must start over.
 
@@ -15,7 +15,7 @@ not say up to where, but a watch from a compacted revision is canceled with that
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import cast
 
 import structlog
@@ -23,6 +23,7 @@ import structlog
 from kube_actors.storage.base import Event, StorageError, TooOld
 from kube_actors.storage.etcd.gateway import Gateway
 from kube_actors.storage.etcd.wire import RawWatch, Refusal, decode_event, encode_key, prefix_end, too_old
+from kube_actors.storage.watching import WatchBuffer
 
 log = structlog.get_logger(__name__)
 
@@ -30,7 +31,7 @@ RESUME_ATTEMPTS = 3
 RESUME_DELAY = 0.2  # seconds, times the attempt number
 
 
-class EtcdWatch:
+class EtcdWatch(WatchBuffer):
     def __init__(
         self,
         gateway: Gateway,
@@ -39,49 +40,27 @@ class EtcdWatch:
         limit: int,
         on_end: Callable[[EtcdWatch], None],
     ) -> None:
+        super().__init__(limit)
         self.prefix = prefix
         self._gateway = gateway
-        self._limit = limit
         self._on_end = on_end
         self._next_revision = after_revision + 1
-        self._pending: list[Event] = []
-        self._ended: TooOld | StorageError | None = None
-        self._closed = False
-        self._wake = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._follow(), name=f"etcd-watch:{prefix}")
 
-    async def __aiter__(self) -> AsyncIterator[list[Event] | TooOld]:
-        while True:
-            if self._pending:
-                batch, self._pending = self._pending, []
-                yield batch
-            elif self._ended is not None:
-                await self._stop_reading()
-                if isinstance(self._ended, StorageError):
-                    raise self._ended
-                yield self._ended
-                return
-            elif self._closed:
-                return
-            else:
-                self._wake.clear()
-                await self._wake.wait()
-
     async def close(self) -> None:
-        self._closed = True
-        self._pending = []
-        self._wake.set()
+        self._mark_closed(drop_unread=True)
         await self._stop_reading()
         self._on_end(self)
+
+    async def _before_end(self) -> None:
+        await self._stop_reading()  # no reading task outlives the stream it served
 
     async def _stop_reading(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
 
     def _end(self, outcome: TooOld | StorageError) -> None:
-        self._pending = []
-        self._ended = outcome
-        self._wake.set()
+        super()._end(outcome)
         self._on_end(self)
 
     async def _follow(self) -> None:
@@ -133,13 +112,11 @@ class EtcdWatch:
     def _offer(self, events: list[Event]) -> TooOld | None:
         """Buffer events for the consumer; the cut-off once it has fallen too far behind."""
         self._next_revision = events[-1].kv.mod_revision + 1
-        if len(self._pending) + len(events) > self._limit:
-            log.info("etcd_watch_fell_behind", prefix=self.prefix, limit=self._limit)
-            # Not a compaction: 0 says nothing about what etcd still holds; relist from now.
-            return TooOld(0, f"watcher fell behind: more than {self._limit} events unread")
-        self._pending.extend(events)
-        self._wake.set()
-        return None
+        if self._buffer(events):
+            return None
+        log.info("etcd_watch_fell_behind", prefix=self.prefix, limit=self._limit)
+        # Not a compaction: 0 says nothing about what etcd still holds; relist from now.
+        return self._fell_behind(0)
 
     def _canceled(self, result: RawWatch) -> TooOld | StorageError:
         compact = int(result.get("compact_revision", "0"))
