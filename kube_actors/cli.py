@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from kube_actors import __version__
 from kube_actors.runtime.logs import configure_logging
+from kube_actors.storage.history import HistoryWindow
 
 BENCHMARKS = ("messaging", "storage")
 
@@ -30,6 +32,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="warning", help="debug, info, warning (default) or error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    up = commands.add_parser("up", help="start a cluster in this process and serve the Kubernetes API")
+    up.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    up.add_argument("--port", type=int, default=6443, help="port to serve the API on (default 6443)")
+    up.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("kube-actors-data"),
+        help="where the sqlite storage keeps its files (default ./kube-actors-data)",
+    )
+    up.add_argument(
+        "--storage",
+        choices=("memory", "sqlite", "etcd"),
+        default="sqlite",
+        help="storage backend (default sqlite)",
+    )
+    up.add_argument("--etcd-endpoints", default="", help="comma-separated etcd URLs, for --storage etcd")
+    up.add_argument(
+        "--kubeconfig", type=Path, help="where to write a kubeconfig (default DATA_DIR/kubeconfig)"
+    )
+    defaults = HistoryWindow()
+    up.add_argument(
+        "--history-revisions",
+        type=int,
+        default=defaults.revisions,
+        help="revisions of history each storage shard keeps (default %(default)s)",
+    )
+    up.add_argument(
+        "--history-seconds",
+        type=float,
+        default=defaults.seconds,
+        help="seconds of history each storage shard keeps (default %(default)s)",
+    )
+    up.add_argument(
+        "--compaction-interval",
+        type=float,
+        default=defaults.check_every,
+        help="seconds between compactions of old history (default %(default)s)",
+    )
+
     bench = commands.add_parser("bench", help="run a benchmark: print a table, optionally write JSON")
     bench.add_argument("name", choices=BENCHMARKS, help="which benchmark")
     bench.add_argument("--quick", action="store_true", help="reduced size, for smoke tests")
@@ -48,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(args.log_format, args.log_level)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.command == "up":
+        return run_up(args)
     if args.command == "bench":
         return run_benchmark(args.name, quick=args.quick, json_path=args.json, check=args.check)
     raise AssertionError(f"unhandled command {args.command}")
@@ -61,6 +104,33 @@ def run_benchmark(name: str, *, quick: bool, json_path: str | None, check: bool)
     report = import_module(f"kube_actors.bench.{name}").run(quick=quick)
     emit(report, json_path)
     return 1 if check and not report.targets_met else 0
+
+
+def run_up(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from kube_actors.cluster import ClusterConfig, serve_until
+    from kube_actors.storage.config import StorageConfig
+
+    endpoints = tuple(e.strip() for e in args.etcd_endpoints.split(",") if e.strip())
+    try:
+        window = HistoryWindow(args.history_revisions, args.history_seconds, args.compaction_interval)
+        storage = StorageConfig(args.storage, data_dir=args.data_dir, etcd_endpoints=endpoints, window=window)
+    except ValueError as exc:
+        print(f"kube-actors up: {exc}", file=sys.stderr)
+        return 2
+    config = ClusterConfig(storage, api_host=args.host, api_port=args.port)
+
+    async def run() -> None:
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopped.set)
+        await serve_until(stopped, config, args.kubeconfig or args.data_dir / "kubeconfig")
+
+    asyncio.run(run())
+    return 0
 
 
 def entry_point() -> None:

@@ -84,9 +84,7 @@ def _fill_slots_directly(cls: type[Any], fields: tuple[dataclasses.Field[Any], .
     much, and messages are built on every hop. Same signature and defaults; classes with
     factories, keyword-only fields or ``__post_init__`` keep the dataclass ``__init__``.
     """
-    plain = all(
-        f.init and not f.kw_only and f.default_factory is dataclasses.MISSING for f in fields
-    )
+    plain = all(f.init and not f.kw_only and f.default_factory is dataclasses.MISSING for f in fields)
     if not plain or hasattr(cls, "__post_init__"):
         return
     scope: dict[str, Any] = {}

@@ -1,0 +1,264 @@
+"""Why: the Kubernetes REST API over aiohttp, so an unmodified ``kubectl`` and the official
+clients drive the cluster.
+
+Requests are parsed here (path, query, body, content type) and answered from the object store;
+every failure becomes a ``Status`` with its code. Watches stream newline-delimited JSON events
+until ``timeoutSeconds`` or until the client goes away. This is the only apiserver module that
+imports aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+import yaml
+from aiohttp import web
+
+from kube_actors.api import status
+from kube_actors.api.resources import ResourceTable
+from kube_actors.api.selectors import field_selector, label_selector
+from kube_actors.components.apiserver import discovery, patching
+from kube_actors.components.apiserver.objects import JsonObject, ObjectStore
+from kube_actors.components.apiserver.routes import Target, parse_path
+from kube_actors.components.apiserver.watching import WatchOpener
+from kube_actors.runtime.errors import BadRequestError
+
+log = structlog.get_logger(__name__)
+MAX_BODY = 3 * 1024 * 1024
+JSON = "application/json"
+PATCHES: dict[str, Callable[[Any, Any], Any]] = {
+    "application/merge-patch+json": patching.merge_patch,
+    "application/strategic-merge-patch+json": patching.strategic_merge_patch,
+    "application/json-patch+json": patching.json_patch,
+}
+
+
+def json_response(body: Any, code: int = 200) -> web.Response:
+    return web.Response(text=json.dumps(body), status=code, content_type=JSON)
+
+
+class ApiHttp:
+    """The aiohttp application in front of one apiserver replica."""
+
+    def __init__(self, table: ResourceTable, objects: ObjectStore, open_watch: WatchOpener) -> None:
+        self.table = table
+        self.objects = objects
+        self.open_watch = open_watch
+        self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._statuses])
+        self.app.router.add_route("*", "/{tail:.*}", self._route)
+        self._runner: web.AppRunner | None = None
+
+    async def serve(self, host: str, port: int) -> str:
+        """Listen on ``host:port`` (0: any free port); returns the server's URL."""
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        return f"http://{host}:{self._runner.addresses[0][1]}"
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @web.middleware
+    async def _statuses(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except status.ApiError as error:
+            return json_response(error.status(), error.code)
+        except BadRequestError as error:  # refused deeper down (storage): the client's fault
+            return json_response(status.BadRequest(str(error)).status(), 400)
+        except web.HTTPException:
+            raise
+        except Exception as error:
+            log.error(
+                "request_failed", method=request.method, path=request.path, error=repr(error), exc_info=error
+            )
+            return json_response(status.InternalError(f"internal error: {error!r}").status(), 500)
+
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        fixed = self._discovery(path)
+        if fixed is not None:
+            if request.method != "GET":
+                raise status.MethodNotAllowed(f"{request.method} is not allowed on {path}")
+            return fixed
+        target = parse_path(self.table, path)
+        if target.subresource:
+            raise status.NotFound(f"the {target.subresource} subresource is not served yet ({path})")
+        handler = self._handlers(target).get(request.method)
+        if handler is None:
+            raise status.MethodNotAllowed(f"{request.method} is not allowed on {path}")
+        return await handler(request, target)
+
+    def _discovery(self, path: str) -> web.StreamResponse | None:
+        if path == "/version":
+            return json_response(discovery.version())
+        if path == "/api":
+            return json_response(discovery.core_versions())
+        if path == "/apis":
+            return json_response(discovery.groups(self.table))
+        if path == "/openapi/v2":
+            raise status.NotFound("the OpenAPI v2 document is not served; use /openapi/v3")
+        if path == "/openapi/v3":
+            return json_response(discovery.openapi_root(self.table))
+        if path.startswith("/openapi/v3/"):
+            group_version = path.removeprefix("/openapi/v3/").split("/")
+            group, version = (
+                ("", group_version[1]) if group_version[0] == "api" else (group_version[1], group_version[2])
+            )
+            return json_response(discovery.openapi_document(self.table, group, version))
+        parts = path.strip("/").split("/")
+        if (parts[:1] == ["api"] and len(parts) == 2) or (parts[:1] == ["apis"] and len(parts) == 3):
+            group, version = ("", parts[1]) if parts[0] == "api" else (parts[1], parts[2])
+            listed = discovery.resource_list(self.table, group, version)
+            if listed is None:
+                raise status.NotFound(f"the server could not find the requested resource ({path})")
+            return json_response(listed)
+        if parts[:1] == ["apis"] and len(parts) == 2:
+            found = [g for g in discovery.groups(self.table)["groups"] if g["name"] == parts[1]]
+            if not found:
+                raise status.NotFound(f"the server could not find the requested resource ({path})")
+            return json_response({"kind": "APIGroup", "apiVersion": "v1", **found[0]})
+        return None
+
+    def _handlers(
+        self, target: Target
+    ) -> dict[str, Callable[[web.Request, Target], Awaitable[web.StreamResponse]]]:
+        if target.name:
+            return {"GET": self._get, "PUT": self._replace, "PATCH": self._patch, "DELETE": self._delete}
+        return {"GET": self._list_or_watch, "POST": self._create}
+
+    # Verbs.
+
+    async def _get(self, request: web.Request, target: Target) -> web.StreamResponse:
+        return json_response(await self.objects.get(target.resource, target.namespace, target.name))
+
+    async def _list_or_watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+        query = request.query
+        match = _matcher(query, target)
+        if query.get("watch") in ("1", "true"):
+            return await self._watch(request, target, match)
+        exact = query.get("resourceVersion", "") if query.get("resourceVersionMatch") == "Exact" else ""
+        items, version = await self.objects.list(target.resource, target.namespace, exact)
+        return json_response(
+            {
+                "kind": f"{target.resource.kind}List",
+                "apiVersion": target.resource.group_version,
+                "metadata": {"resourceVersion": version},
+                "items": [item for item in items if match(item)],
+            }
+        )
+
+    async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
+        body = await _body(request)
+        _check_kind(body, target)
+        namespace = target.namespace or body.get("metadata", {}).get("namespace", "")
+        if target.resource.namespaced and not namespace:
+            raise status.BadRequest("a namespace is required to create a namespaced object")
+        if (
+            target.namespace
+            and body.get("metadata", {}).get("namespace", target.namespace) != target.namespace
+        ):
+            raise status.BadRequest("the namespace of the object does not match the namespace in the URL")
+        created = await self.objects.create(target.resource, namespace, body)
+        return json_response(created, 201)
+
+    async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
+        body = await _body(request)
+        _check_kind(body, target)
+        return json_response(await self.objects.update(target.resource, target.namespace, target.name, body))
+
+    async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
+        content_type = request.content_type
+        apply = PATCHES.get(content_type)
+        if apply is None:
+            raise status.UnsupportedMediaType(
+                f"the patch content type {content_type!r} is not supported: use one of {', '.join(PATCHES)}"
+            )
+        patch = await _body(request, expect_object=content_type != "application/json-patch+json")
+        current = await self.objects.get(target.resource, target.namespace, target.name)
+        patched = apply(current, patch)
+        if not isinstance(patched, dict):
+            raise status.BadRequest("the patch did not produce an object")
+        patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
+        return json_response(
+            await self.objects.update(target.resource, target.namespace, target.name, patched)
+        )
+
+    async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
+        return json_response(await self.objects.delete(target.resource, target.namespace, target.name))
+
+    async def _watch(
+        self, request: web.Request, target: Target, match: Callable[[JsonObject], bool]
+    ) -> web.StreamResponse:
+        timeout = _int_query(request, "timeoutSeconds", default=1800)
+        events = await self.open_watch(
+            target.resource, target.namespace, request.query.get("resourceVersion", "")
+        )
+        response = web.StreamResponse(headers={"Content-Type": JSON, "Transfer-Encoding": "chunked"})
+        await response.prepare(request)
+        try:
+            async with asyncio.timeout(timeout):
+                async for event in events:
+                    if event["type"] == "ERROR" or match(event["object"]):
+                        await response.write(json.dumps(event).encode() + b"\n")
+                    if event["type"] == "ERROR":
+                        break
+        except (TimeoutError, ConnectionResetError):
+            pass
+        finally:
+            await events.aclose()
+        return response
+
+
+def _matcher(query: Any, target: Target) -> Callable[[JsonObject], bool]:
+    checks: list[Callable[[JsonObject], bool]] = []
+    if query.get("labelSelector"):
+        checks.append(label_selector(query["labelSelector"]))
+    if query.get("fieldSelector"):
+        checks.append(field_selector(query["fieldSelector"], target.resource.kind))
+    return lambda obj: all(check(obj) for check in checks)
+
+
+def _int_query(request: web.Request, name: str, *, default: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise status.BadRequest(f"{name} must be a whole number of seconds, got {raw!r}")
+    return int(raw)
+
+
+async def _body(request: web.Request, *, expect_object: bool = True) -> Any:
+    content_type = request.headers.get("Content-Type", JSON).split(";")[0].strip() or JSON
+    if "protobuf" in content_type:
+        raise status.UnsupportedMediaType(
+            "protobuf bodies are not supported: use 'kubectl create -f FILE' or 'kubectl apply -f FILE'"
+        )
+    text = await request.text()
+    try:
+        body = yaml.safe_load(text) if content_type.endswith("yaml") else json.loads(text or "null")
+    except (ValueError, yaml.YAMLError) as exc:
+        raise status.BadRequest(
+            f"the request body is not valid {'YAML' if content_type.endswith('yaml') else 'JSON'}: {exc}"
+        ) from None
+    if expect_object and not isinstance(body, dict):
+        raise status.BadRequest(f"the request body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
+def _check_kind(body: JsonObject, target: Target) -> None:
+    resource = target.resource
+    kind, api_version = body.get("kind"), body.get("apiVersion")
+    if kind is not None and kind != resource.kind:
+        raise status.BadRequest(f"the body is a {kind}, but this URL serves {resource.kind}")
+    if api_version is not None and api_version != resource.group_version:
+        raise status.BadRequest(
+            f"the body has apiVersion {api_version}, but this URL serves {resource.group_version}"
+        )

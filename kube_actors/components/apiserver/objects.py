@@ -1,0 +1,153 @@
+"""Why: Kubernetes object semantics on top of the etcd shards: metadata the server owns (uid,
+creationTimestamp, resourceVersion, generation, generateName), optimistic concurrency, and
+lists whose resourceVersion a following watch can start from.
+
+Objects are stored as codec-encoded JSON-like dicts; an object's resourceVersion is the
+``mod_revision`` of its key in its shard.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from kube_actors.api import status
+from kube_actors.api.resources import ResourceType
+from kube_actors.components.etcd import StorageClient
+from kube_actors.runtime import codec
+from kube_actors.runtime.clock import Clock
+from kube_actors.storage.base import Conflict, Deleted, KeyValue, Listing, NotFound, TooOld, Written
+
+JsonObject = dict[str, Any]
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-.")
+
+
+def timestamp(seconds: float) -> str:
+    """RFC 3339 in UTC, to the second, as Kubernetes writes it.
+
+    >>> timestamp(0)
+    '1970-01-01T00:00:00Z'
+    """
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def decode(kv: KeyValue) -> JsonObject:
+    obj: JsonObject = codec.decode(kv.value)
+    obj.setdefault("metadata", {})["resourceVersion"] = str(kv.mod_revision)
+    return obj
+
+
+class ObjectStore:
+    def __init__(self, storage: StorageClient, clock: Clock) -> None:
+        self.storage = storage
+        self.clock = clock
+
+    async def get(self, resource: ResourceType, namespace: str, name: str) -> JsonObject:
+        found = await self.storage.get(resource.storage_key(namespace, name))
+        if not isinstance(found, KeyValue):
+            raise status.not_found(resource.plural, name, resource.group)
+        return decode(found)
+
+    async def list(
+        self, resource: ResourceType, namespace: str, exact_version: str = ""
+    ) -> tuple[list[JsonObject], str]:
+        """Every object of a type (in one namespace, or all) now, or at ``exact_version``
+        (``resourceVersionMatch=Exact``), and the list's resourceVersion."""
+        revision = _revision(exact_version)
+        listing = await self.storage.range(resource.storage_prefix(namespace), revision=revision)
+        if isinstance(listing, TooOld):
+            raise status.Gone(f"too old resource version: {exact_version} ({listing.compact_revision})")
+        assert isinstance(listing, Listing)
+        return [decode(kv) for kv in listing.kvs], str(listing.revision)
+
+    async def create(self, resource: ResourceType, namespace: str, obj: JsonObject) -> JsonObject:
+        metadata = obj.setdefault("metadata", {})
+        if not metadata.get("name") and metadata.get("generateName"):
+            metadata["name"] = f"{metadata['generateName']}{secrets.token_hex(3)[:5]}"
+        name = check_name(resource, metadata.get("name"))
+        if resource.namespaced:
+            metadata["namespace"] = namespace
+        else:
+            metadata.pop("namespace", None)
+        metadata["uid"] = str(uuid.uuid4())
+        metadata["creationTimestamp"] = timestamp(self.clock.now())
+        metadata.pop("resourceVersion", None)
+        if "spec" in obj:
+            metadata["generation"] = 1
+        obj["apiVersion"], obj["kind"] = resource.group_version, resource.kind
+        written = await self.storage.create(resource.storage_key(namespace, name), codec.encode(obj))
+        if isinstance(written, Conflict):
+            raise status.already_exists(resource.plural, name, resource.group)
+        assert isinstance(written, Written)
+        return decode(written.kv)
+
+    async def update(self, resource: ResourceType, namespace: str, name: str, obj: JsonObject) -> JsonObject:
+        """Replace an object; a resourceVersion in ``obj`` must still be current (409 if not)."""
+        key = resource.storage_key(namespace, name)
+        current = await self.storage.get(key)
+        if not isinstance(current, KeyValue):
+            raise status.not_found(resource.plural, name, resource.group)
+        old = decode(current)
+        metadata = obj.setdefault("metadata", {})
+        if metadata.get("name", name) != name:
+            raise status.BadRequest(
+                f"the name of the object ({metadata['name']}) does not match the name in the URL ({name})"
+            )
+        expected = metadata.get("resourceVersion")
+        if expected and expected != str(current.mod_revision):
+            raise status.conflict(resource.plural, name, resource.group)
+        for owned in ("uid", "creationTimestamp", "namespace"):
+            if owned in old["metadata"]:
+                metadata[owned] = old["metadata"][owned]
+        metadata["name"] = name
+        metadata.pop("resourceVersion", None)
+        if "spec" in obj or "spec" in old:
+            changed = obj.get("spec") != old.get("spec")
+            metadata["generation"] = old["metadata"].get("generation", 1) + (1 if changed else 0)
+        obj["apiVersion"], obj["kind"] = resource.group_version, resource.kind
+        written = await self.storage.update(key, codec.encode(obj), mod_revision=current.mod_revision)
+        if isinstance(written, Conflict):
+            raise status.conflict(resource.plural, name, resource.group)
+        if isinstance(written, NotFound):
+            raise status.not_found(resource.plural, name, resource.group)
+        return decode(written.kv)
+
+    async def delete(self, resource: ResourceType, namespace: str, name: str) -> JsonObject:
+        deleted = await self.storage.delete(resource.storage_key(namespace, name))
+        if not isinstance(deleted, Deleted):
+            raise status.not_found(resource.plural, name, resource.group)
+        gone = decode(deleted.prev)
+        gone["metadata"]["resourceVersion"] = str(deleted.revision)
+        return gone
+
+
+def check_name(resource: ResourceType, name: Any) -> str:
+    """A DNS-1123 subdomain, as Kubernetes requires of most names; 422 naming the field if not."""
+    if not isinstance(name, str) or not name:
+        raise status.invalid(
+            resource.kind, "", [("metadata.name", "Required value: name or generateName is required")]
+        )
+    if len(name) > 253 or not set(name) <= _NAME_CHARS or not name[0].isalnum() or not name[-1].isalnum():
+        raise status.invalid(
+            resource.kind,
+            name,
+            [
+                (
+                    "metadata.name",
+                    f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of '
+                    "lower case alphanumeric characters, '-' or '.', "
+                    "and must start and end with an alphanumeric character",
+                )
+            ],
+        )
+    return name
+
+
+def _revision(resource_version: str) -> int:
+    if not resource_version or resource_version == "0":
+        return 0
+    if not resource_version.isdigit():
+        raise status.BadRequest(f"invalid resourceVersion {resource_version!r}: expected a number")
+    return int(resource_version)

@@ -1,0 +1,170 @@
+"""The real kubectl against ``kube-actors up`` in another process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.e2e.cluster_process import ClusterProcess
+
+pytestmark = pytest.mark.e2e
+
+MANIFEST = """
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  labels: {app: web}
+data:
+  color: blue
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: "nginx:1.25"}
+      - {name: log, image: "fluent-bit:3"}
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterProcess]:
+    running = ClusterProcess(tmp_path_factory.mktemp("cluster"))
+    yield running
+    assert running.stop() == 0, "kube-actors up should stop cleanly on SIGTERM"
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_version_namespaces_and_resources(cluster: ClusterProcess) -> None:
+    assert "Server Version: v1.32" in ok(cluster.kubectl("version"))
+    names = ok(cluster.kubectl("get", "ns", "-o", "name")).split()
+    assert names == [
+        "namespace/default",
+        "namespace/kube-node-lease",
+        "namespace/kube-public",
+        "namespace/kube-system",
+    ]
+    resources = ok(cluster.kubectl("api-resources", "-o", "name")).split()
+    for expected in (
+        "pods",
+        "deployments.apps",
+        "leases.coordination.k8s.io",
+        "customresourcedefinitions.apiextensions.k8s.io",
+    ):
+        assert expected in resources
+
+
+def test_apply_twice_then_read_it_back(cluster: ClusterProcess) -> None:
+    assert "configmap/settings created" in ok(cluster.kubectl("apply", "-f", "-", stdin=MANIFEST))
+    changed = MANIFEST.replace("color: blue", "color: red").replace("nginx:1.25", "nginx:1.26")
+    assert "deployment.apps/web configured" in ok(cluster.kubectl("apply", "-f", "-", stdin=changed))
+    deployment = yaml.safe_load(ok(cluster.kubectl("get", "deploy", "web", "-o", "yaml")))
+    images = [c["image"] for c in deployment["spec"]["template"]["spec"]["containers"]]
+    assert images == ["nginx:1.26", "fluent-bit:3"]  # containers merged by name
+    assert deployment["metadata"]["generation"] == 2
+    assert ok(cluster.kubectl("get", "cm", "settings", "-o", "jsonpath={.data.color}")) == "red"
+    assert ok(cluster.kubectl("get", "cm", "-l", "app=web", "-o", "name")).split() == ["configmap/settings"]
+    assert ok(cluster.kubectl("get", "cm", "-l", "app=db", "-o", "name")) == ""
+
+
+def test_label_annotate_and_three_kinds_of_patch(cluster: ClusterProcess) -> None:
+    ok(cluster.kubectl("apply", "-f", "-", stdin=MANIFEST))
+    ok(cluster.kubectl("label", "cm", "settings", "tier=front", "--overwrite"))
+    ok(cluster.kubectl("annotate", "cm", "settings", "owner=team-a", "--overwrite"))
+    ok(cluster.kubectl("patch", "cm", "settings", "--type=merge", "-p", '{"data":{"size":"L"}}'))
+    ok(cluster.kubectl("patch", "cm", "settings", "-p", '{"data":{"shape":"round"}}'))  # strategic
+    ok(
+        cluster.kubectl(
+            "patch", "cm", "settings", "--type=json", "-p", '[{"op":"remove","path":"/data/size"}]'
+        )
+    )
+    failed = cluster.kubectl(
+        "patch",
+        "cm",
+        "settings",
+        "--type=json",
+        "-p",
+        '[{"op":"test","path":"/data/shape","value":"square"}]',
+    )
+    assert failed.returncode != 0 and "test operation" in failed.stderr
+    settings = json.loads(ok(cluster.kubectl("get", "cm", "settings", "-o", "json")))
+    assert settings["metadata"]["labels"]["tier"] == "front"
+    assert settings["metadata"]["annotations"]["owner"] == "team-a"
+    assert "size" not in settings["data"] and settings["data"]["shape"] == "round"
+
+
+def test_watch_sees_changes_and_delete_returns(cluster: ClusterProcess) -> None:
+    watch = subprocess.Popen(
+        [
+            "kubectl",
+            "--kubeconfig",
+            str(cluster.kubeconfig),
+            "get",
+            "cm",
+            "-w",
+            "-o",
+            "name",
+            "--request-timeout=8s",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    ok(
+        cluster.kubectl(
+            "create", "-f", "-", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched}\n"
+        )
+    )
+    ok(cluster.kubectl("delete", "cm", "watched", timeout=10))
+    try:
+        output, _ = watch.communicate(timeout=15)
+    finally:
+        watch.kill()
+    assert output.count("configmap/watched") == 2  # added, then deleted
+
+
+def test_bad_manifests_get_clear_errors_and_store_nothing(cluster: ClusterProcess) -> None:
+    bad_name = cluster.kubectl(
+        "apply", "-f", "-", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n"
+    )
+    assert bad_name.returncode != 0 and 'metadata.name: Invalid value: "Bad_Name"' in bad_name.stderr
+    no_name = cluster.kubectl("create", "-f", "-", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n")
+    assert no_name.returncode != 0 and "name" in no_name.stderr
+    shortcut = cluster.kubectl("create", "namespace", "shortcut")
+    assert shortcut.returncode != 0 and "create -f" in shortcut.stderr
+    assert "bad_name" not in ok(cluster.kubectl("get", "cm", "-A", "-o", "name")).lower()
+
+
+def test_data_survives_a_restart(tmp_path: Path) -> None:
+    first = ClusterProcess(tmp_path)
+    try:
+        ok(
+            first.kubectl(
+                "create", "-f", "-", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept}\n"
+            )
+        )
+    finally:
+        assert first.stop() == 0
+    second = ClusterProcess(tmp_path)
+    try:
+        assert ok(second.kubectl("get", "cm", "kept", "-o", "name")).strip() == "configmap/kept"
+    finally:
+        second.stop()
