@@ -211,6 +211,18 @@ class ResourceTable:
     def by_kind(self, api_version: str, kind: str) -> ResourceType | None:
         return self._by_kind.get((api_version, kind))
 
+    def by_name(self, name: str) -> ResourceType | None:
+        """By kubectl's name for a resource: ``pods``, ``deployments.apps``.
+
+        >>> ResourceTable().by_name("deployments.apps").kind
+        'Deployment'
+        """
+        plural, _, group = name.partition(".")
+        for (g, _, p), resource in self._by_route.items():
+            if (g, p) == (group, plural):
+                return resource
+        return None
+
     def group_versions(self) -> dict[str, list[str]]:
         """Served versions per group (the core group is ``""``)."""
         served: dict[str, list[str]] = {}

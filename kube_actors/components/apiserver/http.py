@@ -20,21 +20,14 @@ from aiohttp import web
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceTable
-from kube_actors.api.selectors import field_selector, label_selector
-from kube_actors.components.apiserver import discovery, patching
-from kube_actors.components.apiserver.objects import JsonObject, ObjectStore
+from kube_actors.components.apiserver import discovery
 from kube_actors.components.apiserver.routes import Target, parse_path
-from kube_actors.components.apiserver.watching import WatchOpener
+from kube_actors.components.apiserver.verbs import Matcher, Verbs, selection
 from kube_actors.runtime.errors import BadRequestError
 
 log = structlog.get_logger(__name__)
 MAX_BODY = 3 * 1024 * 1024
 JSON = "application/json"
-PATCHES: dict[str, Callable[[Any, Any], Any]] = {
-    "application/merge-patch+json": patching.merge_patch,
-    "application/strategic-merge-patch+json": patching.strategic_merge_patch,
-    "application/json-patch+json": patching.json_patch,
-}
 
 
 def json_response(body: Any, code: int = 200) -> web.Response:
@@ -44,10 +37,9 @@ def json_response(body: Any, code: int = 200) -> web.Response:
 class ApiHttp:
     """The aiohttp application in front of one apiserver replica."""
 
-    def __init__(self, table: ResourceTable, objects: ObjectStore, open_watch: WatchOpener) -> None:
+    def __init__(self, table: ResourceTable, verbs: Verbs) -> None:
         self.table = table
-        self.objects = objects
-        self.open_watch = open_watch
+        self.verbs = verbs
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._statuses])
         self.app.router.add_route("*", "/{tail:.*}", self._route)
         self._runner: web.AppRunner | None = None
@@ -137,93 +129,44 @@ class ApiHttp:
     # Verbs.
 
     async def _get(self, request: web.Request, target: Target) -> web.StreamResponse:
-        return json_response(await self.objects.get(target.resource, target.namespace, target.name))
+        return json_response(await self.verbs.get(target))
 
     async def _list_or_watch(self, request: web.Request, target: Target) -> web.StreamResponse:
         query = request.query
-        match = _matcher(query, target)
+        match = selection(target, query.get("labelSelector", ""), query.get("fieldSelector", ""))
         if query.get("watch") in ("1", "true"):
             return await self._watch(request, target, match)
         exact = query.get("resourceVersion", "") if query.get("resourceVersionMatch") == "Exact" else ""
-        items, version = await self.objects.list(target.resource, target.namespace, exact)
-        return json_response(
-            {
-                "kind": f"{target.resource.kind}List",
-                "apiVersion": target.resource.group_version,
-                "metadata": {"resourceVersion": version},
-                "items": [item for item in items if match(item)],
-            }
-        )
+        return json_response(await self.verbs.list_objects(target, match, exact))
 
     async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = await _body(request)
-        _check_kind(body, target)
-        namespace = target.namespace or body.get("metadata", {}).get("namespace", "")
-        if target.resource.namespaced and not namespace:
-            raise status.BadRequest("a namespace is required to create a namespaced object")
-        if (
-            target.namespace
-            and body.get("metadata", {}).get("namespace", target.namespace) != target.namespace
-        ):
-            raise status.BadRequest("the namespace of the object does not match the namespace in the URL")
-        created = await self.objects.create(target.resource, namespace, body)
-        return json_response(created, 201)
+        return json_response(await self.verbs.create(target, await _body(request)), 201)
 
     async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
-        body = await _body(request)
-        _check_kind(body, target)
-        return json_response(await self.objects.update(target.resource, target.namespace, target.name, body))
+        return json_response(await self.verbs.replace(target, await _body(request)))
 
     async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
-        content_type = request.content_type
-        apply = PATCHES.get(content_type)
-        if apply is None:
-            raise status.UnsupportedMediaType(
-                f"the patch content type {content_type!r} is not supported: use one of {', '.join(PATCHES)}"
-            )
-        patch = await _body(request, expect_object=content_type != "application/json-patch+json")
-        current = await self.objects.get(target.resource, target.namespace, target.name)
-        patched = apply(current, patch)
-        if not isinstance(patched, dict):
-            raise status.BadRequest("the patch did not produce an object")
-        patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
-        return json_response(
-            await self.objects.update(target.resource, target.namespace, target.name, patched)
-        )
+        kind = request.content_type
+        patch = await _body(request, expect_object=kind != "application/json-patch+json")
+        return json_response(await self.verbs.patch(target, kind, patch))
 
     async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
-        return json_response(await self.objects.delete(target.resource, target.namespace, target.name))
+        return json_response(await self.verbs.delete(target))
 
-    async def _watch(
-        self, request: web.Request, target: Target, match: Callable[[JsonObject], bool]
-    ) -> web.StreamResponse:
+    async def _watch(self, request: web.Request, target: Target, match: Matcher) -> web.StreamResponse:
         timeout = _int_query(request, "timeoutSeconds", default=1800)
-        events = await self.open_watch(
-            target.resource, target.namespace, request.query.get("resourceVersion", "")
-        )
+        batches = await self.verbs.watch(target, request.query.get("resourceVersion", ""), match)
         response = web.StreamResponse(headers={"Content-Type": JSON, "Transfer-Encoding": "chunked"})
         await response.prepare(request)
         try:
             async with asyncio.timeout(timeout):
-                async for event in events:
-                    if event["type"] == "ERROR" or match(event["object"]):
-                        await response.write(json.dumps(event).encode() + b"\n")
-                    if event["type"] == "ERROR":
-                        break
+                async for batch in batches:
+                    await response.write(b"".join(json.dumps(event).encode() + b"\n" for event in batch))
         except (TimeoutError, ConnectionResetError):
             pass
         finally:
-            await events.aclose()
+            await batches.aclose()
         return response
-
-
-def _matcher(query: Any, target: Target) -> Callable[[JsonObject], bool]:
-    checks: list[Callable[[JsonObject], bool]] = []
-    if query.get("labelSelector"):
-        checks.append(label_selector(query["labelSelector"]))
-    if query.get("fieldSelector"):
-        checks.append(field_selector(query["fieldSelector"], target.resource.kind))
-    return lambda obj: all(check(obj) for check in checks)
 
 
 def _int_query(request: web.Request, name: str, *, default: int) -> int:
@@ -251,14 +194,3 @@ async def _body(request: web.Request, *, expect_object: bool = True) -> Any:
     if expect_object and not isinstance(body, dict):
         raise status.BadRequest(f"the request body must be a JSON object, got {type(body).__name__}")
     return body
-
-
-def _check_kind(body: JsonObject, target: Target) -> None:
-    resource = target.resource
-    kind, api_version = body.get("kind"), body.get("apiVersion")
-    if kind is not None and kind != resource.kind:
-        raise status.BadRequest(f"the body is a {kind}, but this URL serves {resource.kind}")
-    if api_version is not None and api_version != resource.group_version:
-        raise status.BadRequest(
-            f"the body has apiVersion {api_version}, but this URL serves {resource.group_version}"
-        )

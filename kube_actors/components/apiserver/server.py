@@ -10,13 +10,26 @@ from typing import Any
 
 from kube_actors.api import status
 from kube_actors.api.resources import NAMESPACES, ResourceTable
+from kube_actors.components.apiserver import messages as m
 from kube_actors.components.apiserver.http import ApiHttp
 from kube_actors.components.apiserver.objects import ObjectStore
-from kube_actors.components.apiserver.watching import HttpWatches
+from kube_actors.components.apiserver.routes import Target
+from kube_actors.components.apiserver.verbs import Verbs, selection
+from kube_actors.components.apiserver.watching import Watches
 from kube_actors.components.etcd import StorageClient
-from kube_actors.runtime import Actor, BadRequestError, message
+from kube_actors.runtime import (
+    Actor,
+    ActorDeadError,
+    AskTimeoutError,
+    BadRequestError,
+    DeliveryError,
+    defer,
+    message,
+)
+from kube_actors.runtime.tasks import KeyedTasks
 from kube_actors.storage.sharding import ShardMap
 
+WATCH_ACK_TIMEOUT = 60.0
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
@@ -40,16 +53,20 @@ class ApiServer(Actor):
         self.shard_hosts = shard_hosts
         self.url = ""
         self.http: ApiHttp | None = None
+        self._watches = KeyedTasks()
 
     async def on_start(self) -> None:
         storage = StorageClient(self.system, self.shard_map, hosts=self.shard_hosts)
         objects = ObjectStore(storage, self.clock)
         await create_system_namespaces(objects)
-        self.http = ApiHttp(ResourceTable(), objects, HttpWatches(self, storage, objects).open)
+        self.table = ResourceTable()
+        self.verbs = Verbs(objects, Watches(self, storage, objects).open)
+        self.http = ApiHttp(self.table, self.verbs)
         self.url = await self.http.serve(self.host, self.port)
         self.log.info("apiserver_serving", url=self.url)
 
     async def on_stop(self) -> None:
+        await self._watches.close()
         if self.http is not None:
             await self.http.close()
 
@@ -57,9 +74,54 @@ class ApiServer(Actor):
         await self.on_stop()
 
     async def receive(self, message: Any) -> Any:
-        if isinstance(message, ServingAt):
-            return self.url
+        verbs = self.verbs
+        match message:
+            case m.GetObject(resource, namespace, name):
+                return defer(verbs.get(self._target(resource, namespace, name)))
+            case m.ListObjects(resource, namespace, labels, fields):
+                target = self._target(resource, namespace)
+                return defer(verbs.list_objects(target, selection(target, labels, fields)))
+            case m.CreateObject(resource, namespace, body):
+                return defer(verbs.create(self._target(resource, namespace), body))
+            case m.ReplaceObject(resource, namespace, name, body):
+                return defer(verbs.replace(self._target(resource, namespace, name), body))
+            case m.PatchObject(resource, namespace, name, patch, patch_type):
+                return defer(verbs.patch(self._target(resource, namespace, name), patch_type, patch))
+            case m.DeleteObject(resource, namespace, name):
+                return defer(verbs.delete(self._target(resource, namespace, name)))
+            case m.WatchObjects(watch_id, watcher):
+                self._watches.start((watcher, watch_id), self._pump(message), f"api watch {watch_id}")
+                return None
+            case m.StopWatch(watch_id, watcher):
+                self._watches.cancel((watcher, watch_id))
+                return None
+            case ServingAt():
+                return self.url
         raise BadRequestError(f"the apiserver does not handle {type(message).__name__}")
+
+    def _target(self, resource: str, namespace: str, name: str = "") -> Target:
+        found = self.table.by_name(resource)
+        if found is None:
+            raise status.NotFound(f"the server does not serve {resource!r}")
+        return Target(found, namespace if found.namespaced else "", name)
+
+    async def _pump(self, request: m.WatchObjects) -> None:
+        """Send one watch's batches to its watcher, each asked: a slow watcher slows the stream."""
+        watcher = self.system.ref(request.watcher)
+        try:
+            target = self._target(request.resource, request.namespace)
+            match = selection(target, request.label_selector, request.field_selector)
+            batches = await self.verbs.watch(target, request.resource_version, match)
+        except status.ApiError as error:
+            watcher.tell(m.ObjectEvents(request.watch_id, [{"type": "ERROR", "object": error.status()}]))
+            return
+        try:
+            async for batch in batches:
+                await watcher.ask(m.ObjectEvents(request.watch_id, batch), timeout=WATCH_ACK_TIMEOUT)
+        except (ActorDeadError, DeliveryError, AskTimeoutError) as gone:
+            self.log.info("api_watcher_gone", watch_id=request.watch_id, reason=str(gone))
+        finally:
+            await batches.aclose()
 
 
 async def create_system_namespaces(objects: ObjectStore) -> None:

@@ -2,7 +2,7 @@
 
 Without a resourceVersion (or with "0") the watch starts with a synthetic ADDED for every
 existing object, then follows changes after the list's version; with one, it follows changes
-after it. Each HTTP watch gets a small relay actor that the shard sends its batches to; the
+after it. Each watch gets a small relay actor that the shard sends its batches to; the
 relay hands them to the response through a bounded queue, so a slow HTTP client slows its own
 stream until the shard cuts it off, which the client sees as a 410 Expired ERROR event.
 """
@@ -23,7 +23,8 @@ from kube_actors.runtime import Actor
 from kube_actors.storage.base import Event
 
 RELAY_QUEUE = 64
-WatchOpener = Callable[[ResourceType, str, str], Awaitable[AsyncGenerator[JsonObject, None]]]
+WatchOpener = Callable[[ResourceType, str, str], Awaitable[AsyncGenerator[list[JsonObject], None]]]
+"""Opens a watch: batches of watch events, in order; an ERROR event ends the last batch."""
 
 
 class WatchRelay(Actor):
@@ -48,7 +49,7 @@ def as_watch_event(event: Event) -> JsonObject:
     return {"type": "ADDED" if event.prev is None else "MODIFIED", "object": decode(event.kv)}
 
 
-class HttpWatches:
+class Watches:
     """Opens REST watches for the apiserver actor ``owner`` (relays are its children)."""
 
     def __init__(self, owner: Actor, storage: StorageClient, objects: ObjectStore) -> None:
@@ -59,7 +60,7 @@ class HttpWatches:
 
     async def open(
         self, resource: ResourceType, namespace: str, resource_version: str
-    ) -> AsyncGenerator[JsonObject, None]:
+    ) -> AsyncGenerator[list[JsonObject], None]:
         initial: list[JsonObject] = []
         if resource_version in ("", "0"):
             items, listed_at = await self.objects.list(resource, namespace)
@@ -75,20 +76,19 @@ class HttpWatches:
         prefix = resource.storage_prefix(namespace)
         self.storage.watch(prefix, after_revision=after, watcher=relay, watch_id=watch_id)
 
-        async def events() -> AsyncGenerator[JsonObject, None]:
+        async def batches() -> AsyncGenerator[list[JsonObject], None]:
             try:
-                for event in initial:
-                    yield event
+                if initial:
+                    yield initial
                 while True:
                     message = await queue.get()
                     if isinstance(message, WatchEnded):
                         expired = status.Gone(f"too old resource version: {after} ({message.outcome.reason})")
-                        yield {"type": "ERROR", "object": expired.status()}
+                        yield [{"type": "ERROR", "object": expired.status()}]
                         return
-                    for change in message.events:
-                        yield as_watch_event(change)
+                    yield [as_watch_event(change) for change in message.events]
             finally:
                 self.storage.cancel_watch(prefix, watcher=relay, watch_id=watch_id)
                 await self.owner.system.stop(relay)
 
-        return events()
+        return batches()

@@ -10,9 +10,7 @@ restarts it and the backend recovers from disk.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
-from functools import partial
 from typing import Any
 
 from kube_actors.components.etcd import messages as m
@@ -20,6 +18,7 @@ from kube_actors.runtime import Actor, ActorDeadError, AskTimeoutError, Delivery
 from kube_actors.runtime.clock import Timer
 from kube_actors.runtime.eager import Finished, step_eagerly
 from kube_actors.runtime.errors import BadRequestError
+from kube_actors.runtime.tasks import KeyedTasks
 from kube_actors.storage.base import StorageBackend, TooOld, WatchStream
 from kube_actors.storage.history import HistoryClock, HistoryWindow
 
@@ -34,7 +33,7 @@ class EtcdShard(Actor):
         self._make_backend = make_backend
         self.history = HistoryClock(window or HistoryWindow())
         self.backend: StorageBackend | None = None
-        self._watches: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._watches = KeyedTasks()
         self._compaction: Timer | None = None
 
     async def on_start(self) -> None:
@@ -53,10 +52,7 @@ class EtcdShard(Actor):
     async def _release(self) -> None:
         if self._compaction is not None:
             self._compaction.cancel()
-        for task in self._watches.values():
-            task.cancel()
-        await asyncio.gather(*self._watches.values(), return_exceptions=True)
-        self._watches.clear()
+        await self._watches.close()
         if self.backend is not None:
             await self.backend.close()
             self.backend = None
@@ -68,12 +64,11 @@ class EtcdShard(Actor):
             case m.Batch(requests):
                 return defer(self._run_batch(backend, requests))
             case m.Watch(watch_id, prefix, after_revision, watcher):
-                self._start_watch(watch_id, watcher, backend.watch(prefix, after_revision=after_revision))
+                pump = self._pump(watch_id, watcher, backend.watch(prefix, after_revision=after_revision))
+                self._watches.start((watcher, watch_id), pump, f"watch {watch_id}")
                 return None
             case m.CancelWatch(watch_id, watcher):
-                task = self._watches.pop((watcher, watch_id), None)
-                if task is not None:
-                    task.cancel()
+                self._watches.cancel((watcher, watch_id))
                 return None
             case m.CompactHistory():
                 return defer(self._compact_history(backend))
@@ -91,21 +86,6 @@ class EtcdShard(Actor):
         return outcomes
 
     # Watches.
-
-    def _start_watch(self, watch_id: str, watcher: str, stream: WatchStream) -> None:
-        key = (watcher, watch_id)
-        previous = self._watches.pop(key, None)
-        if previous is not None:
-            previous.cancel()
-        task = asyncio.get_running_loop().create_task(
-            self._pump(watch_id, watcher, stream), name=f"watch {self.name} {watch_id}"
-        )
-        self._watches[key] = task
-        task.add_done_callback(partial(self._forget_watch, key))
-
-    def _forget_watch(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
-        if self._watches.get(key) is task:
-            del self._watches[key]
 
     async def _pump(self, watch_id: str, watcher: str, stream: WatchStream) -> None:
         target = self.system.ref(watcher)

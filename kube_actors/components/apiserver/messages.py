@@ -1,0 +1,90 @@
+"""Why: the API verbs as actor messages, for in-cluster components (scheduler, kubelets,
+controllers) that talk to the apiserver without HTTP.
+
+A resource is named as kubectl names it: ``pods``, ``deployments.apps``,
+``leases.coordination.k8s.io``. Objects are plain dicts, exactly as the REST API shows them;
+failures come back as the same ``ApiError``s (``NotFoundError``, ``ConflictError``, ...). A watch
+sends ``ObjectEvents`` batches to the watcher, each asked, so a slow watcher slows its stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kube_actors.runtime.message import message
+
+JsonObject = dict[str, Any]
+
+
+@message("api.Get")
+class GetObject:
+    resource: str
+    namespace: str
+    name: str
+
+
+@message("api.List")
+class ListObjects:
+    resource: str
+    namespace: str = ""
+    label_selector: str = ""
+    field_selector: str = ""
+
+
+@message("api.Create")
+class CreateObject:
+    resource: str
+    namespace: str
+    body: JsonObject
+
+
+@message("api.Replace")
+class ReplaceObject:
+    resource: str
+    namespace: str
+    name: str
+    body: JsonObject
+
+
+@message("api.Patch")
+class PatchObject:
+    resource: str
+    namespace: str
+    name: str
+    patch: Any
+    patch_type: str = "application/merge-patch+json"
+
+
+@message("api.Delete")
+class DeleteObject:
+    resource: str
+    namespace: str
+    name: str
+
+
+@message("api.Watch")
+class WatchObjects:
+    """Send ``ObjectEvents`` for ``resource`` to the actor at ``watcher`` (an address)."""
+
+    watch_id: str
+    watcher: str
+    resource: str
+    namespace: str = ""
+    resource_version: str = ""
+    label_selector: str = ""
+    field_selector: str = ""
+
+
+@message("api.StopWatch")
+class StopWatch:
+    watch_id: str
+    watcher: str
+
+
+@message("api.ObjectEvents")
+class ObjectEvents:
+    """Watch events as the REST API streams them: ``{"type": ..., "object": ...}``; an
+    ``ERROR`` event (410 Expired) is the last of its watch."""
+
+    watch_id: str
+    events: list[JsonObject]

@@ -1,0 +1,110 @@
+"""Why: the API's verbs in one place, shared by the REST front (``http``) and the in-cluster
+actor interface (``server``): what a create, replace, patch or watch means does not depend on
+how the request arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+from kube_actors.api import status
+from kube_actors.api.selectors import field_selector, label_selector
+from kube_actors.components.apiserver import patching
+from kube_actors.components.apiserver.objects import JsonObject, ObjectStore
+from kube_actors.components.apiserver.routes import Target
+from kube_actors.components.apiserver.watching import WatchOpener
+
+Matcher = Callable[[JsonObject], bool]
+PATCHES: dict[str, Callable[[Any, Any], Any]] = {
+    "application/merge-patch+json": patching.merge_patch,
+    "application/strategic-merge-patch+json": patching.strategic_merge_patch,
+    "application/json-patch+json": patching.json_patch,
+}
+
+
+def selection(target: Target, labels: str = "", fields: str = "") -> Matcher:
+    """Objects matching both selectors (either may be empty)."""
+    checks = []
+    if labels:
+        checks.append(label_selector(labels))
+    if fields:
+        checks.append(field_selector(fields, target.resource.kind))
+    return lambda obj: all(check(obj) for check in checks)
+
+
+class Verbs:
+    def __init__(self, objects: ObjectStore, open_watch: WatchOpener) -> None:
+        self.objects = objects
+        self.open_watch = open_watch
+
+    async def get(self, target: Target) -> JsonObject:
+        return await self.objects.get(target.resource, target.namespace, target.name)
+
+    async def list_objects(self, target: Target, match: Matcher, exact_version: str = "") -> JsonObject:
+        items, version = await self.objects.list(target.resource, target.namespace, exact_version)
+        return {
+            "kind": f"{target.resource.kind}List",
+            "apiVersion": target.resource.group_version,
+            "metadata": {"resourceVersion": version},
+            "items": [item for item in items if match(item)],
+        }
+
+    async def create(self, target: Target, body: JsonObject) -> JsonObject:
+        _check_kind(body, target)
+        given = body.get("metadata", {}).get("namespace", "")
+        if target.namespace and given and given != target.namespace:
+            raise status.BadRequest("the namespace of the object does not match the namespace in the URL")
+        namespace = target.namespace or given
+        if target.resource.namespaced and not namespace:
+            raise status.BadRequest("a namespace is required to create a namespaced object")
+        return await self.objects.create(target.resource, namespace, body)
+
+    async def replace(self, target: Target, body: JsonObject) -> JsonObject:
+        _check_kind(body, target)
+        return await self.objects.update(target.resource, target.namespace, target.name, body)
+
+    async def patch(self, target: Target, patch_type: str, patch: Any) -> JsonObject:
+        apply = PATCHES.get(patch_type)
+        if apply is None:
+            raise status.UnsupportedMediaType(
+                f"the patch content type {patch_type!r} is not supported: use one of {', '.join(PATCHES)}"
+            )
+        current = await self.get(target)
+        patched = apply(current, patch)
+        if not isinstance(patched, dict):
+            raise status.BadRequest("the patch did not produce an object")
+        # The patch was made against this version: a concurrent write makes it a 409.
+        patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
+        return await self.objects.update(target.resource, target.namespace, target.name, patched)
+
+    async def delete(self, target: Target) -> JsonObject:
+        return await self.objects.delete(target.resource, target.namespace, target.name)
+
+    async def watch(
+        self, target: Target, resource_version: str, match: Matcher
+    ) -> AsyncGenerator[list[JsonObject], None]:
+        """Batches of watch events for matching objects; an ERROR event (410 Expired) ends it."""
+        batches = await self.open_watch(target.resource, target.namespace, resource_version)
+
+        async def matching() -> AsyncGenerator[list[JsonObject], None]:
+            try:
+                async for batch in batches:
+                    kept = [e for e in batch if e["type"] == "ERROR" or match(e["object"])]
+                    if kept:
+                        yield kept
+            finally:
+                await batches.aclose()
+
+        return matching()
+
+
+def _check_kind(body: JsonObject, target: Target) -> None:
+    resource = target.resource
+    kind, api_version = body.get("kind"), body.get("apiVersion")
+    if kind is not None and kind != resource.kind:
+        raise status.BadRequest(f"the body is a {kind}, but this URL serves {resource.kind}")
+    if api_version is not None and api_version != resource.group_version:
+        raise status.BadRequest(
+            f"the body has apiVersion {api_version}, but this URL serves {resource.group_version}"
+        )
