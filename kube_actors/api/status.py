@@ -46,6 +46,7 @@ def _error(reason: str, code: int) -> type[ApiError]:
 
 
 BadRequest = _error("BadRequest", 400)
+Forbidden = _error("Forbidden", 403)
 NotFound = _error("NotFound", 404)
 MethodNotAllowed = _error("MethodNotAllowed", 405)
 AlreadyExists = _error("AlreadyExists", 409)

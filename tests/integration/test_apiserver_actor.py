@@ -45,12 +45,19 @@ async def test_verbs_by_message(apiserver: tuple[ActorSystem, ActorRef]) -> None
     assert got == created
     on_node = await api.ask(m.ListObjects("pods", "default", field_selector="spec.nodeName=node-1"))
     assert [p["metadata"]["name"] for p in on_node["items"]] == ["web-0"]
-    patched = await api.ask(m.PatchObject("pods", "default", "web-0", {"status": {"phase": "Running"}}))
+    ignored = await api.ask(m.PatchObject("pods", "default", "web-0", {"status": {"phase": "Running"}}))
+    assert ignored["status"]["phase"] == "Pending"  # status is written through /status only
+    patched = await api.ask(
+        m.PatchObject("pods", "default", "web-0", {"status": {"phase": "Running"}}, subresource="status")
+    )
     assert patched["status"]["phase"] == "Running"
     assert int(patched["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
     deployments = await api.ask(m.ListObjects("deployments.apps"))
     assert deployments["kind"] == "DeploymentList" and deployments["items"] == []
-    await api.ask(m.DeleteObject("pods", "default", "web-0"))
+    # A pod on a node is only marked; it goes when its kubelet confirms with a zero grace period.
+    marked = await api.ask(m.DeleteObject("pods", "default", "web-0"))
+    assert marked["metadata"]["deletionTimestamp"] and marked["metadata"]["deletionGracePeriodSeconds"] == 30
+    await api.ask(m.DeleteObject("pods", "default", "web-0", grace_period=0))
     with pytest.raises(status.NotFound):
         await api.ask(m.GetObject("pods", "default", "web-0"))
 
@@ -89,7 +96,7 @@ async def test_watch_by_message_with_a_field_selector(apiserver: tuple[ActorSyst
     api.tell(m.WatchObjects("w", str(kubelet.address), "pods", field_selector="spec.nodeName=node-1"))
     await api.ask(m.CreateObject("pods", "default", pod("elsewhere", node="node-2")))
     await api.ask(m.CreateObject("pods", "default", pod("here", node="node-1")))
-    await api.ask(m.DeleteObject("pods", "default", "before"))
+    await api.ask(m.DeleteObject("pods", "default", "before", grace_period=0))
     cell = system._cells["kubelet/node-1"]
     await eventually(lambda: cell.actor is not None and len(cell.actor.events) == 3)  # type: ignore[attr-defined]
     seen = [(e["type"], e["object"]["metadata"]["name"]) for e in cell.actor.events]  # type: ignore[union-attr,attr-defined]

@@ -21,6 +21,7 @@ class GetObject:
     resource: str
     namespace: str
     name: str
+    subresource: str = ""
 
 
 @message("api.List")
@@ -44,6 +45,7 @@ class ReplaceObject:
     namespace: str
     name: str
     body: JsonObject
+    subresource: str = ""
 
 
 @message("api.Patch")
@@ -53,13 +55,18 @@ class PatchObject:
     name: str
     patch: Any
     patch_type: str = "application/merge-patch+json"
+    subresource: str = ""
 
 
 @message("api.Delete")
 class DeleteObject:
+    """``grace_period`` None: the pod's own; 0: at once (what a kubelet sends when done)."""
+
     resource: str
     namespace: str
     name: str
+    grace_period: int | None = None
+    propagation: str = "Background"
 
 
 @message("api.Watch")

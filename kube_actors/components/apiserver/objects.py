@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceType
+from kube_actors.components.apiserver.deleting import DeleteOptions, deletion_finished, plan_deletion
 from kube_actors.components.etcd import StorageClient
 from kube_actors.runtime import codec
 from kube_actors.runtime.clock import Clock
 from kube_actors.storage.base import Conflict, Deleted, KeyValue, Listing, NotFound, TooOld, Written
 
 JsonObject = dict[str, Any]
+Shape = Callable[[JsonObject, JsonObject], JsonObject]
+SERVER_OWNED = ("uid", "creationTimestamp", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds")
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-.")
 
 
@@ -83,13 +87,27 @@ class ObjectStore:
         assert isinstance(written, Written)
         return decode(written.kv)
 
-    async def update(self, resource: ResourceType, namespace: str, name: str, obj: JsonObject) -> JsonObject:
-        """Replace an object; a resourceVersion in ``obj`` must still be current (409 if not)."""
+    async def update(
+        self,
+        resource: ResourceType,
+        namespace: str,
+        name: str,
+        obj: JsonObject,
+        shape: Shape | None = None,
+    ) -> JsonObject:
+        """Replace an object; a resourceVersion in ``obj`` must still be current (409 if not).
+
+        ``shape(old, obj)`` may build the new object from the stored one (a status or scale
+        update changes only its part). An object being deleted that nothing holds any longer
+        (its last finalizer removed) is deleted by this update.
+        """
         key = resource.storage_key(namespace, name)
         current = await self.storage.get(key)
         if not isinstance(current, KeyValue):
             raise status.not_found(resource.plural, name, resource.group)
         old = decode(current)
+        if shape is not None:
+            obj = shape(old, obj)
         metadata = obj.setdefault("metadata", {})
         if metadata.get("name", name) != name:
             raise status.BadRequest(
@@ -98,7 +116,7 @@ class ObjectStore:
         expected = metadata.get("resourceVersion")
         if expected and expected != str(current.mod_revision):
             raise status.conflict(resource.plural, name, resource.group)
-        for owned in ("uid", "creationTimestamp", "namespace"):
+        for owned in SERVER_OWNED:
             if owned in old["metadata"]:
                 metadata[owned] = old["metadata"][owned]
         metadata["name"] = name
@@ -107,6 +125,8 @@ class ObjectStore:
             changed = obj.get("spec") != old.get("spec")
             metadata["generation"] = old["metadata"].get("generation", 1) + (1 if changed else 0)
         obj["apiVersion"], obj["kind"] = resource.group_version, resource.kind
+        if deletion_finished(resource, obj):
+            return await self._remove(resource, key, name, current.mod_revision)
         written = await self.storage.update(key, codec.encode(obj), mod_revision=current.mod_revision)
         if isinstance(written, Conflict):
             raise status.conflict(resource.plural, name, resource.group)
@@ -114,8 +134,29 @@ class ObjectStore:
             raise status.not_found(resource.plural, name, resource.group)
         return decode(written.kv)
 
-    async def delete(self, resource: ResourceType, namespace: str, name: str) -> JsonObject:
-        deleted = await self.storage.delete(resource.storage_key(namespace, name))
+    async def delete(
+        self, resource: ResourceType, namespace: str, name: str, options: DeleteOptions | None = None
+    ) -> JsonObject:
+        """Delete now, or mark for deletion where something must let the object go first."""
+        key = resource.storage_key(namespace, name)
+        current = await self.storage.get(key)
+        if not isinstance(current, KeyValue):
+            raise status.not_found(resource.plural, name, resource.group)
+        obj = decode(current)
+        marked = plan_deletion(resource, obj, options or DeleteOptions(), timestamp(self.clock.now()))
+        if marked is None:
+            return await self._remove(resource, key, name, current.mod_revision)
+        if marked is obj:
+            return obj
+        written = await self.storage.update(key, codec.encode(marked), mod_revision=current.mod_revision)
+        if not isinstance(written, Written):
+            raise status.conflict(resource.plural, name, resource.group)
+        return decode(written.kv)
+
+    async def _remove(self, resource: ResourceType, key: str, name: str, mod_revision: int) -> JsonObject:
+        deleted = await self.storage.delete(key, mod_revision=mod_revision)
+        if isinstance(deleted, Conflict):
+            raise status.conflict(resource.plural, name, resource.group)
         if not isinstance(deleted, Deleted):
             raise status.not_found(resource.plural, name, resource.group)
         gone = decode(deleted.prev)

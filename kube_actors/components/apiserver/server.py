@@ -11,9 +11,11 @@ from typing import Any
 from kube_actors.api import status
 from kube_actors.api.resources import NAMESPACES, ResourceTable
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.http import ApiHttp
 from kube_actors.components.apiserver.objects import ObjectStore
 from kube_actors.components.apiserver.routes import Target
+from kube_actors.components.apiserver.subresources import SERVED_SUBRESOURCES
 from kube_actors.components.apiserver.verbs import Verbs, selection
 from kube_actors.components.apiserver.watching import Watches
 from kube_actors.components.etcd import StorageClient
@@ -76,19 +78,21 @@ class ApiServer(Actor):
     async def receive(self, message: Any) -> Any:
         verbs = self.verbs
         match message:
-            case m.GetObject(resource, namespace, name):
-                return defer(verbs.get(self._target(resource, namespace, name)))
+            case m.GetObject(resource, namespace, name, subresource):
+                return defer(verbs.get(self._target(resource, namespace, name, subresource)))
             case m.ListObjects(resource, namespace, labels, fields):
                 target = self._target(resource, namespace)
                 return defer(verbs.list_objects(target, selection(target, labels, fields)))
             case m.CreateObject(resource, namespace, body):
                 return defer(verbs.create(self._target(resource, namespace), body))
-            case m.ReplaceObject(resource, namespace, name, body):
-                return defer(verbs.replace(self._target(resource, namespace, name), body))
-            case m.PatchObject(resource, namespace, name, patch, patch_type):
-                return defer(verbs.patch(self._target(resource, namespace, name), patch_type, patch))
-            case m.DeleteObject(resource, namespace, name):
-                return defer(verbs.delete(self._target(resource, namespace, name)))
+            case m.ReplaceObject(resource, namespace, name, body, subresource):
+                return defer(verbs.replace(self._target(resource, namespace, name, subresource), body))
+            case m.PatchObject(resource, namespace, name, patch, patch_type, subresource):
+                target = self._target(resource, namespace, name, subresource)
+                return defer(verbs.patch(target, patch_type, patch))
+            case m.DeleteObject(resource, namespace, name, grace_period, propagation):
+                options = DeleteOptions(propagation, grace_period)
+                return defer(verbs.delete(self._target(resource, namespace, name), options))
             case m.WatchObjects(watch_id, watcher):
                 self._watches.start((watcher, watch_id), self._pump(message), f"api watch {watch_id}")
                 return None
@@ -99,11 +103,13 @@ class ApiServer(Actor):
                 return self.url
         raise BadRequestError(f"the apiserver does not handle {type(message).__name__}")
 
-    def _target(self, resource: str, namespace: str, name: str = "") -> Target:
+    def _target(self, resource: str, namespace: str, name: str = "", subresource: str = "") -> Target:
         found = self.table.by_name(resource)
         if found is None:
             raise status.NotFound(f"the server does not serve {resource!r}")
-        return Target(found, namespace if found.namespaced else "", name)
+        if subresource and subresource not in SERVED_SUBRESOURCES.intersection(found.subresources):
+            raise status.NotFound(f"{resource} have no {subresource!r} subresource served")
+        return Target(found, namespace if found.namespaced else "", name, subresource)
 
     async def _pump(self, request: m.WatchObjects) -> None:
         """Send one watch's batches to its watcher, each asked: a slow watcher slows the stream."""

@@ -9,10 +9,13 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from kube_actors.api import status
+from kube_actors.api.resources import NAMESPACES
 from kube_actors.api.selectors import field_selector, label_selector
 from kube_actors.components.apiserver import patching
+from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.objects import JsonObject, ObjectStore
 from kube_actors.components.apiserver.routes import Target
+from kube_actors.components.apiserver.subresources import scale_of, shape_for
 from kube_actors.components.apiserver.watching import WatchOpener
 
 Matcher = Callable[[JsonObject], bool]
@@ -39,7 +42,8 @@ class Verbs:
         self.open_watch = open_watch
 
     async def get(self, target: Target) -> JsonObject:
-        return await self.objects.get(target.resource, target.namespace, target.name)
+        obj = await self.objects.get(target.resource, target.namespace, target.name)
+        return scale_of(obj) if target.subresource == "scale" else obj
 
     async def list_objects(self, target: Target, match: Matcher, exact_version: str = "") -> JsonObject:
         items, version = await self.objects.list(target.resource, target.namespace, exact_version)
@@ -58,11 +62,27 @@ class Verbs:
         namespace = target.namespace or given
         if target.resource.namespaced and not namespace:
             raise status.BadRequest("a namespace is required to create a namespaced object")
+        if target.resource.namespaced:
+            await self._check_namespace_accepts(namespace)
         return await self.objects.create(target.resource, namespace, body)
 
+    async def _check_namespace_accepts(self, namespace: str) -> None:
+        """Namespace lifecycle: nothing is created in a missing or terminating namespace."""
+        try:
+            found = await self.objects.get(NAMESPACES, "", namespace)
+        except status.ApiError as missing:
+            raise status.not_found("namespaces", namespace) from missing
+        if found.get("metadata", {}).get("deletionTimestamp"):
+            raise status.Forbidden(
+                f"unable to create new content in namespace {namespace} because it is being terminated"
+            )
+
     async def replace(self, target: Target, body: JsonObject) -> JsonObject:
-        _check_kind(body, target)
-        return await self.objects.update(target.resource, target.namespace, target.name, body)
+        if not target.subresource:
+            _check_kind(body, target)
+        shape = shape_for(target.resource, target.subresource)
+        updated = await self.objects.update(target.resource, target.namespace, target.name, body, shape)
+        return scale_of(updated) if target.subresource == "scale" else updated
 
     async def patch(self, target: Target, patch_type: str, patch: Any) -> JsonObject:
         apply = PATCHES.get(patch_type)
@@ -76,10 +96,10 @@ class Verbs:
             raise status.BadRequest("the patch did not produce an object")
         # The patch was made against this version: a concurrent write makes it a 409.
         patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
-        return await self.objects.update(target.resource, target.namespace, target.name, patched)
+        return await self.replace(target, patched)
 
-    async def delete(self, target: Target) -> JsonObject:
-        return await self.objects.delete(target.resource, target.namespace, target.name)
+    async def delete(self, target: Target, options: DeleteOptions | None = None) -> JsonObject:
+        return await self.objects.delete(target.resource, target.namespace, target.name, options)
 
     async def watch(
         self, target: Target, resource_version: str, match: Matcher
