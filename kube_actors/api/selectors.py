@@ -51,6 +51,8 @@ def label_selector(text: str) -> Matcher:
                 found.group(2),
                 {v.strip() for v in found.group(3).split(",")},
             )
+            if "" in values:
+                raise status.BadRequest(f"invalid label selector {text!r}: {operator} needs non-empty values")
             checks.append(partial(_member, key=key, values=values, inside=operator == "in"))
         elif found := _TERM.match(term):
             negate, key, operator, value = found.groups()
@@ -73,7 +75,18 @@ def label_selector(text: str) -> Matcher:
 # Fields every kind can be selected by, and the extra ones Kubernetes supports per kind.
 _COMMON_FIELDS = ("metadata.name", "metadata.namespace")
 _KIND_FIELDS = {
-    "Pod": ("spec.nodeName", "status.phase", "spec.schedulerName", "spec.serviceAccountName", "status.podIP"),
+    "Pod": (
+        "spec.nodeName",
+        "status.phase",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "status.podIP",
+        "spec.restartPolicy",
+        "spec.hostNetwork",
+        "status.nominatedNodeName",
+    ),
+    "ReplicaSet": ("status.replicas",),
+    "Job": ("status.successful",),
     "Event": (
         "involvedObject.kind",
         "involvedObject.namespace",
@@ -109,7 +122,8 @@ def field_selector(text: str, kind: str) -> Matcher:
         path, operator, value = found.groups()
         if path not in allowed:
             raise status.BadRequest(f'"{path}" is not a known field selector: only "{", ".join(allowed)}"')
-        checks.append(partial(_field_is, path=path, value=value, equal=operator != "!="))
+        in_object = _ALIASES.get((kind, path), path)
+        checks.append(partial(_field_is, path=in_object, value=value, equal=operator != "!="))
     return lambda obj: all(check(obj) for check in checks)
 
 
@@ -129,12 +143,18 @@ def _field_is(obj: JsonObject, *, path: str, value: str, equal: bool) -> bool:
     return (_field(obj, path) == value) == equal
 
 
+# Fields whose absence Kubernetes reads as a value.
+_ABSENT_AS = {"spec.unschedulable": "false", "spec.hostNetwork": "false"}
+# Field labels that stand for another path in the object.
+_ALIASES = {("Event", "source"): "source.component", ("Job", "status.successful"): "status.succeeded"}
+
+
 def _field(obj: JsonObject, path: str) -> str:
     node: Any = obj
     for part in path.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     if node is None:
-        return ""
+        return _ABSENT_AS.get(path, "")
     if isinstance(node, bool):
         return "true" if node else "false"
     return str(node)

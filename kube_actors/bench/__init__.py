@@ -17,17 +17,27 @@ from typing import Any, TextIO
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """One measured number; ``target`` is the minimum the issue asks for, if any."""
+    """One measured number; ``target`` is the least the issue asks for and ``ceiling`` the most
+    (for latencies and durations), if any."""
 
     name: str
     value: float
     unit: str
     target: float | None = None
     note: str = ""
+    ceiling: float | None = None
 
     @property
     def meets_target(self) -> bool:
-        return self.target is None or self.value >= self.target
+        return (self.target is None or self.value >= self.target) and (
+            self.ceiling is None or self.value <= self.ceiling
+        )
+
+    @property
+    def goal(self) -> str:
+        if self.ceiling is not None:
+            return f"<= {self.ceiling:,.0f}"
+        return "" if self.target is None else f"{self.target:,.0f}"
 
 
 @dataclass(slots=True)
@@ -53,8 +63,8 @@ class Report:
 def render_table(report: Report) -> str:
     rows = [("result", "value", "unit", "target", "ok", "note")]
     for f in report.results:
-        target = "" if f.target is None else f"{f.target:,.0f}"
-        rows.append((f.name, f"{f.value:,.0f}", f.unit, target, "yes" if f.meets_target else "NO", f.note))
+        value = f"{f.value:,.0f}" if abs(f.value) >= 100 else f"{f.value:,.2f}"
+        rows.append((f.name, value, f.unit, f.goal, "yes" if f.meets_target else "NO", f.note))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [f"benchmark: {report.benchmark}"]
     for i, row in enumerate(rows):

@@ -30,7 +30,11 @@ MERGE_KEYS = {
     "conditions": "type",
     "hostAliases": "ip",
     "topologySpreadConstraints": "topologyKey",
+    "ownerReferences": "uid",
 }
+# Lists of plain values Kubernetes merges as sets.
+MERGED_SETS = {"finalizers"}
+_DELETE = object()  # a map whose patch says ``$patch: delete``
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -58,22 +62,37 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
     ...     {"containers": [{"name": "web", "image": "nginx:2"}]})
     {'containers': [{'name': 'web', 'image': 'nginx:2'}, {'name': 'log', 'image': 'fluent'}]}
     """
+    merged = _strategic(target, patch)
+    return None if merged is _DELETE else merged
+
+
+def _strategic(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     result = dict(target) if isinstance(target, dict) else {}
     if patch.get("$patch") == "replace":
         return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+    if patch.get("$patch") == "delete":
+        return _DELETE
     for key, value in patch.items():
         if key.startswith("$"):
-            continue  # $setElementOrder, $retainKeys: ordering and pruning hints
-        if key.startswith("$deleteFromPrimitiveList/"):
-            continue
+            continue  # $setElementOrder, $retainKeys, $deleteFromPrimitiveList: below or hints
         if value is None:
             result.pop(key, None)
-        elif isinstance(value, list) and key in MERGE_KEYS and isinstance(result.get(key), list):
-            result[key] = _merge_list(result[key], value, MERGE_KEYS[key])
+        elif (
+            isinstance(value, list)
+            and isinstance(result.get(key), list)
+            and _merge_key(key, value) is not None
+        ):
+            result[key] = _merge_list(result[key], value, _merge_key(key, value) or "")
+        elif isinstance(value, list) and key in MERGED_SETS and isinstance(result.get(key), list):
+            result[key] = result[key] + [item for item in value if item not in result[key]]
         else:
-            result[key] = strategic_merge_patch(result.get(key), value)
+            merged = _strategic(result.get(key), value)
+            if merged is _DELETE:
+                result.pop(key, None)
+            else:
+                result[key] = merged
     for key, value in patch.items():
         if key.startswith("$deleteFromPrimitiveList/") and isinstance(value, list):
             field = key.split("/", 1)[1]
@@ -82,7 +101,17 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+def _merge_key(field: str, items: list[Any]) -> str | None:
+    """The key a list merges by; ``ports`` of containers merge by ``containerPort``, of
+    services by ``port``."""
+    if field == "ports":
+        return "containerPort" if any(isinstance(i, dict) and "containerPort" in i for i in items) else "port"
+    return MERGE_KEYS.get(field)
+
+
 def _merge_list(current: list[Any], patch: list[Any], merge_key: str) -> list[Any]:
+    if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
+        return [copy.deepcopy(i) for i in patch if not (isinstance(i, dict) and i.get("$patch") == "replace")]
     merged = [copy.deepcopy(item) for item in current]
     for item in patch:
         if not isinstance(item, dict) or merge_key not in item:
@@ -103,7 +132,7 @@ def _merge_list(current: list[Any], patch: list[Any], merge_key: str) -> list[An
         elif index is None:
             merged.append({k: v for k, v in item.items() if not k.startswith("$")})
         else:
-            merged[index] = strategic_merge_patch(merged[index], item)
+            merged[index] = _strategic(merged[index], item)
     return merged
 
 
@@ -126,7 +155,7 @@ def json_patch(target: Any, operations: Any) -> Any:
 def _apply_operation(document: Any, operation: JsonObject) -> Any:
     op, path = operation.get("op"), _pointer(operation["path"])
     if op == "test":
-        if _resolve(document, path) != operation.get("value"):
+        if not _same_json(_resolve(document, path), operation.get("value")):
             raise status.Invalid(f"the test operation on {operation['path']} failed: the value differs")
         return document
     if op in ("add", "replace"):
@@ -144,6 +173,17 @@ def _apply_operation(document: Any, operation: JsonObject) -> Any:
             document = _remove(document, source)[0]
         return _set(document, path, value, insert=True)
     raise status.BadRequest(f"unknown JSON patch operation {op!r}")
+
+
+def _same_json(a: Any, b: Any) -> bool:
+    """Equality as JSON means it: ``true`` is not ``1``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _pointer(text: str) -> list[str]:

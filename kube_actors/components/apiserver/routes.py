@@ -53,6 +53,10 @@ def parse_path(table: ResourceTable, path: str) -> Target:
     subresource = rest[2] if len(rest) > 2 else ""
     if namespace and not resource.namespaced:
         raise status.NotFound(f"{resource.plural} are not namespaced ({path})")
+    if name and resource.namespaced and not namespace:
+        raise status.NotFound(
+            f"{resource.plural} live in namespaces: /namespaces/NAMESPACE/{resource.plural}/{name}"
+        )
     if subresource and subresource not in resource.subresources:
         raise status.NotFound(f"{resource.plural} have no subresource {subresource!r}")
     return Target(resource, namespace, name, subresource)
