@@ -168,3 +168,53 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
         assert ok(second.kubectl("get", "cm", "kept", "-o", "name")).strip() == "configmap/kept"
     finally:
         second.stop()
+
+
+def test_scale_status_subresource_and_delete_collection(cluster: ClusterProcess) -> None:
+    ok(cluster.kubectl("apply", "-f", "-", stdin=MANIFEST))
+    assert "deployment.apps/web scaled" in ok(cluster.kubectl("scale", "deploy", "web", "--replicas=5"))
+    assert ok(cluster.kubectl("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}")) == "5"
+    ok(
+        cluster.kubectl(
+            "patch",
+            "deploy",
+            "web",
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            '{"status":{"replicas":5}}',
+        )
+    )
+    ok(
+        cluster.kubectl("patch", "deploy", "web", "--type=merge", "-p", '{"status":{"replicas":99}}')
+    )  # ignored
+    assert ok(cluster.kubectl("get", "deploy", "web", "-o", "jsonpath={.status.replicas}")) == "5"
+    for name in ("one", "two"):
+        ok(
+            cluster.kubectl(
+                "create",
+                "-f",
+                "-",
+                stdin=f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, labels: {{batch: x}}}}\n",
+            )
+        )
+    ok(cluster.kubectl("delete", "cm", "-l", "batch=x"))
+    assert ok(cluster.kubectl("get", "cm", "-l", "batch=x", "-o", "name")) == ""
+
+
+def test_get_shows_kubectl_columns(cluster: ClusterProcess) -> None:
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: solo}\nspec: {containers: [{name: a, image: nginx}]}"
+    ok(cluster.kubectl("apply", "-f", "-", stdin=pod))
+    header, row = ok(cluster.kubectl("get", "pods", "solo")).splitlines()
+    assert header.split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert row.split()[:4] == ["solo", "0/1", "Pending", "0"]
+    wide = ok(cluster.kubectl("get", "pods", "solo", "-o", "wide")).splitlines()[0].split()
+    assert wide[5:7] == ["IP", "NODE"]
+    assert ok(cluster.kubectl("get", "deploy")).splitlines()[0].split() == [
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+    ]
+    ok(cluster.kubectl("delete", "pod", "solo", timeout=15))

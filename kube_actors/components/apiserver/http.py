@@ -20,8 +20,10 @@ from aiohttp import web
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceTable
-from kube_actors.components.apiserver import discovery
+from kube_actors.components.apiserver import discovery, tables
+from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.routes import Target, parse_path
+from kube_actors.components.apiserver.subresources import SERVED_SUBRESOURCES
 from kube_actors.components.apiserver.verbs import Matcher, Verbs, selection
 from kube_actors.runtime.errors import BadRequestError
 
@@ -81,7 +83,7 @@ class ApiHttp:
                 raise status.MethodNotAllowed(f"{request.method} is not allowed on {path}")
             return fixed
         target = parse_path(self.table, path)
-        if target.subresource:
+        if target.subresource and target.subresource not in SERVED_SUBRESOURCES:
             raise status.NotFound(f"the {target.subresource} subresource is not served yet ({path})")
         handler = self._handlers(target).get(request.method)
         if handler is None:
@@ -122,14 +124,19 @@ class ApiHttp:
     def _handlers(
         self, target: Target
     ) -> dict[str, Callable[[web.Request, Target], Awaitable[web.StreamResponse]]]:
+        if target.subresource:
+            return {"GET": self._get, "PUT": self._replace, "PATCH": self._patch}
         if target.name:
             return {"GET": self._get, "PUT": self._replace, "PATCH": self._patch, "DELETE": self._delete}
-        return {"GET": self._list_or_watch, "POST": self._create}
+        return {"GET": self._list_or_watch, "POST": self._create, "DELETE": self._delete_collection}
 
     # Verbs.
 
     async def _get(self, request: web.Request, target: Target) -> web.StreamResponse:
-        return json_response(await self.verbs.get(target))
+        found = await self.verbs.get(target)
+        if tables.wants_table(request.headers.get("Accept", "")):
+            return json_response(self._table(request, target, [found], found["metadata"]["resourceVersion"]))
+        return json_response(found)
 
     async def _list_or_watch(self, request: web.Request, target: Target) -> web.StreamResponse:
         query = request.query
@@ -137,7 +144,24 @@ class ApiHttp:
         if query.get("watch") in ("1", "true"):
             return await self._watch(request, target, match)
         exact = query.get("resourceVersion", "") if query.get("resourceVersionMatch") == "Exact" else ""
-        return json_response(await self.verbs.list_objects(target, match, exact))
+        listed = await self.verbs.list_objects(target, match, exact)
+        if tables.wants_table(request.headers.get("Accept", "")):
+            return json_response(
+                self._table(request, target, listed["items"], listed["metadata"]["resourceVersion"])
+            )
+        return json_response(listed)
+
+    def _table(
+        self, request: web.Request, target: Target, objects: list[tables.JsonObject], version: str
+    ) -> tables.JsonObject:
+        """What ``kubectl get`` prints: a Table in place of the objects (it asks with ``as=Table``)."""
+        return tables.table(
+            target.resource.kind,
+            objects,
+            now=self.verbs.objects.clock.now(),
+            resource_version=version,
+            include_object=request.query.get("includeObject", ""),
+        )
 
     async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
         return json_response(await self.verbs.create(target, await _body(request)), 201)
@@ -151,16 +175,29 @@ class ApiHttp:
         return json_response(await self.verbs.patch(target, kind, patch))
 
     async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
-        return json_response(await self.verbs.delete(target))
+        options = DeleteOptions.parse(request.query, await _body(request, expect_object=False, optional=True))
+        return json_response(await self.verbs.delete(target, options))
+
+    async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
+        options = DeleteOptions.parse(request.query, await _body(request, expect_object=False, optional=True))
+        query = request.query
+        match = selection(target, query.get("labelSelector", ""), query.get("fieldSelector", ""))
+        return json_response(await self.verbs.delete_collection(target, match, options))
 
     async def _watch(self, request: web.Request, target: Target, match: Matcher) -> web.StreamResponse:
         timeout = _int_query(request, "timeoutSeconds", default=1800)
+        as_table = tables.wants_table(request.headers.get("Accept", ""))
+        # A bad includeObject is refused (400) before the stream starts.
+        include = tables.parse_include_object(request.query.get("includeObject", "")) if as_table else ""
         batches = await self.verbs.watch(target, request.query.get("resourceVersion", ""), match)
         response = web.StreamResponse(headers={"Content-Type": JSON, "Transfer-Encoding": "chunked"})
         await response.prepare(request)
         try:
             async with asyncio.timeout(timeout):
                 async for batch in batches:
+                    if as_table:  # each event's object becomes a one-row Table
+                        now, kind = self.verbs.objects.clock.now(), target.resource.kind
+                        batch = [tables.table_event(kind, e, now=now, include_object=include) for e in batch]
                     await response.write(b"".join(json.dumps(event).encode() + b"\n" for event in batch))
         except (TimeoutError, ConnectionResetError):
             pass
@@ -178,13 +215,15 @@ def _int_query(request: web.Request, name: str, *, default: int) -> int:
     return int(raw)
 
 
-async def _body(request: web.Request, *, expect_object: bool = True) -> Any:
+async def _body(request: web.Request, *, expect_object: bool = True, optional: bool = False) -> Any:
     content_type = request.headers.get("Content-Type", JSON).split(";")[0].strip() or JSON
     if "protobuf" in content_type:
         raise status.UnsupportedMediaType(
             "protobuf bodies are not supported: use 'kubectl create -f FILE' or 'kubectl apply -f FILE'"
         )
     text = await request.text()
+    if optional and not text.strip():
+        return None
     try:
         body = yaml.safe_load(text) if content_type.endswith("yaml") else json.loads(text or "null")
     except (ValueError, yaml.YAMLError) as exc:

@@ -38,6 +38,23 @@ def scale_of(obj: JsonObject) -> JsonObject:
     }
 
 
+def initial_status(kind: str) -> JsonObject:
+    """The status a new object starts with, whatever the client sent (as Kubernetes resets it).
+
+    >>> initial_status("Pod"), initial_status("Deployment")
+    ({'phase': 'Pending'}, {})
+    """
+    return dict(_INITIAL_STATUS.get(kind, {}))
+
+
+_INITIAL_STATUS: dict[str, JsonObject] = {
+    "Pod": {"phase": "Pending"},
+    "Namespace": {"phase": "Active"},
+    "PersistentVolume": {"phase": "Pending"},
+    "PersistentVolumeClaim": {"phase": "Pending"},
+}
+
+
 def shape_for(resource: ResourceType, subresource: str) -> Shape | None:
     """How a write through ``subresource`` (or the object itself: "") makes the new object."""
     if subresource == "status":

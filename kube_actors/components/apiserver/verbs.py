@@ -15,7 +15,7 @@ from kube_actors.components.apiserver import patching
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.objects import JsonObject, ObjectStore
 from kube_actors.components.apiserver.routes import Target
-from kube_actors.components.apiserver.subresources import scale_of, shape_for
+from kube_actors.components.apiserver.subresources import initial_status, scale_of, shape_for
 from kube_actors.components.apiserver.watching import WatchOpener
 
 Matcher = Callable[[JsonObject], bool]
@@ -64,6 +64,8 @@ class Verbs:
             raise status.BadRequest("a namespace is required to create a namespaced object")
         if target.resource.namespaced:
             await self._check_namespace_accepts(namespace)
+        if "status" in target.resource.subresources:
+            body["status"] = initial_status(target.resource.kind)  # status is the server's to set
         return await self.objects.create(target.resource, namespace, body)
 
     async def _check_namespace_accepts(self, namespace: str) -> None:
@@ -100,6 +102,19 @@ class Verbs:
 
     async def delete(self, target: Target, options: DeleteOptions | None = None) -> JsonObject:
         return await self.objects.delete(target.resource, target.namespace, target.name, options)
+
+    async def delete_collection(self, target: Target, match: Matcher, options: DeleteOptions) -> JsonObject:
+        """Delete every matching object; answers the list of what was deleted or marked."""
+        listed = await self.list_objects(target, match)
+        deleted = []
+        for item in listed["items"]:
+            one = Target(target.resource, item["metadata"].get("namespace", ""), item["metadata"]["name"])
+            try:
+                deleted.append(await self.delete(one, options))
+            except status.ApiError as error:
+                if error.code != 404:  # gone meanwhile is fine
+                    raise
+        return {**listed, "items": deleted}
 
     async def watch(
         self, target: Target, resource_version: str, match: Matcher
