@@ -194,16 +194,20 @@ class ResourceTable:
     def __init__(self, types: tuple[ResourceType, ...] = BUILTIN) -> None:
         self._by_route: dict[tuple[str, str, str], ResourceType] = {}
         self._by_kind: dict[tuple[str, str], ResourceType] = {}
+        self._by_name: dict[tuple[str, str], ResourceType] = {}  # (group, plural): preferred version
         for resource in types:
             self.add(resource)
 
     def add(self, resource: ResourceType) -> None:
         self._by_route[(resource.group, resource.version, resource.plural)] = resource
         self._by_kind[(resource.group_version, resource.kind)] = resource
+        self._by_name.setdefault((resource.group, resource.plural), resource)
 
     def remove(self, resource: ResourceType) -> None:
         self._by_route.pop((resource.group, resource.version, resource.plural), None)
         self._by_kind.pop((resource.group_version, resource.kind), None)
+        if self._by_name.get((resource.group, resource.plural)) is resource:
+            del self._by_name[(resource.group, resource.plural)]
 
     def by_route(self, group: str, version: str, plural: str) -> ResourceType | None:
         return self._by_route.get((group, version, plural))
@@ -218,10 +222,7 @@ class ResourceTable:
         'Deployment'
         """
         plural, _, group = name.partition(".")
-        for (g, _, p), resource in self._by_route.items():
-            if (g, p) == (group, plural):
-                return resource
-        return None
+        return self._by_name.get((group, plural))
 
     def group_versions(self) -> dict[str, list[str]]:
         """Served versions per group (the core group is ``""``)."""

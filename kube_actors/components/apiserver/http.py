@@ -48,7 +48,10 @@ class ApiHttp:
 
     async def serve(self, host: str, port: int) -> str:
         """Listen on ``host:port`` (0: any free port); returns the server's URL."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        # handler_cancellation: a watch whose client went away ends at once, relay and all.
+        self._runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0, handler_cancellation=True
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         return f"http://{host}:{self._runner.addresses[0][1]}"
