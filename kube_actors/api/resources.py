@@ -9,6 +9,7 @@ when their definition is created.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
@@ -26,11 +27,27 @@ class ResourceType:
     subresources: tuple[str, ...] = ()
     verbs: tuple[str, ...] = VERBS
     singular: str = field(default="")
+    definition: str = ""
+    """The CustomResourceDefinition serving this type (``widgets.example.com``); "" if built in."""
+    storage_version: str = ""
+    """The version objects are stored at, when another than ``version``: a custom resource served
+    at several versions keeps one stored object, shown at whichever version was asked for."""
 
     @property
     def group_version(self) -> str:
         """``v1`` for the core group, ``apps/v1`` otherwise."""
         return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def storage_group_version(self) -> str:
+        """The apiVersion objects of this type are stored with.
+
+        >>> widgets = ResourceType("example.com", "v1beta1", "Widget", "widgets", storage_version="v1")
+        >>> widgets.storage_group_version
+        'example.com/v1'
+        """
+        version = self.storage_version or self.version
+        return f"{self.group}/{version}" if self.group else version
 
     @property
     def singular_name(self) -> str:
@@ -96,6 +113,15 @@ PODS = _t(
     short_names=("po",),
     categories=ALL,
     subresources=("status", "binding", "log", "eviction"),
+)
+CUSTOM_RESOURCE_DEFINITIONS = _t(
+    "apiextensions.k8s.io",
+    "v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    namespaced=False,
+    short_names=("crd", "crds"),
+    subresources=("status",),
 )
 SERVICES = _t("", "v1", "Service", "services", short_names=("svc",), categories=ALL, subresources=("status",))
 BUILTIN: tuple[ResourceType, ...] = (
@@ -176,15 +202,7 @@ BUILTIN: tuple[ResourceType, ...] = (
         categories=ALL,
         subresources=("status",),
     ),
-    _t(
-        "apiextensions.k8s.io",
-        "v1",
-        "CustomResourceDefinition",
-        "customresourcedefinitions",
-        namespaced=False,
-        short_names=("crd", "crds"),
-        subresources=("status",),
-    ),
+    CUSTOM_RESOURCE_DEFINITIONS,
 )
 
 
@@ -204,10 +222,16 @@ class ResourceTable:
         self._by_name.setdefault((resource.group, resource.plural), resource)
 
     def remove(self, resource: ResourceType) -> None:
+        """Stop serving ``resource`` (one version of a type); kubectl's name for the type then
+        means the next version still served, if any."""
         self._by_route.pop((resource.group, resource.version, resource.plural), None)
         self._by_kind.pop((resource.group_version, resource.kind), None)
         if self._by_name.get((resource.group, resource.plural)) is resource:
             del self._by_name[(resource.group, resource.plural)]
+            for (group, _, plural), other in self._by_route.items():
+                if (group, plural) == (resource.group, resource.plural):
+                    self._by_name[(group, plural)] = other
+                    break
 
     def by_route(self, group: str, version: str, plural: str) -> ResourceType | None:
         return self._by_route.get((group, version, plural))
@@ -225,13 +249,28 @@ class ResourceTable:
         return self._by_name.get((group, plural))
 
     def group_versions(self) -> dict[str, list[str]]:
-        """Served versions per group (the core group is ``""``)."""
+        """Served versions per group (the core group is ``""``), the preferred one first."""
         served: dict[str, list[str]] = {}
         for group, version, _ in self._by_route:
             versions = served.setdefault(group, [])
             if version not in versions:
                 versions.append(version)
-        return served
+        return {group: sorted(versions, key=version_priority) for group, versions in served.items()}
 
     def in_group_version(self, group: str, version: str) -> list[ResourceType]:
         return [r for (g, v, _), r in self._by_route.items() if (g, v) == (group, version)]
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """A sort key putting versions in Kubernetes' order of preference: GA before beta before
+    alpha, newer before older, and names that are not Kubernetes versions last, alphabetically.
+
+    >>> sorted(["v1alpha1", "foo", "v1", "v2beta1", "v2", "v1beta2", "v10"], key=version_priority)
+    ['v10', 'v2', 'v1', 'v2beta1', 'v1beta2', 'v1alpha1', 'foo']
+    """
+    found = re.fullmatch(r"v([1-9][0-9]*)(?:(alpha|beta)([1-9][0-9]*))?", version)
+    if found is None:
+        return (3, 0, 0, version)
+    major, stage, minor = found.groups()
+    rank = {None: 0, "beta": 1, "alpha": 2}[stage]
+    return (rank, -int(major), -int(minor or 0), "")

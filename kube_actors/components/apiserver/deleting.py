@@ -1,6 +1,7 @@
 """Why: deleting in Kubernetes is often a state, not an instant. An object with finalizers, a
 pod still running on a node, or a namespace with content is first marked (``deletionTimestamp``)
 and only disappears once whoever is responsible (a controller, the kubelet) lets it go.
+A CustomResourceDefinition waits until its custom objects are deleted.
 ``propagationPolicy`` decides what happens to dependents: Foreground and Orphan add the
 finalizers the garbage collector acts on. Pure: the object store applies the outcome.
 """
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kube_actors.api import status
-from kube_actors.api.resources import NAMESPACES, PODS, ResourceType
+from kube_actors.api.resources import CUSTOM_RESOURCE_DEFINITIONS, NAMESPACES, PODS, ResourceType
+from kube_actors.components.apiserver.crds.definitions import CLEANUP_FINALIZER, terminating
 
 JsonObject = dict[str, Any]
 POLICY_FINALIZERS = {"Foreground": "foregroundDeletion", "Orphan": "orphan"}
@@ -66,6 +68,8 @@ def plan_deletion(
     added = POLICY_FINALIZERS.get(options.propagation)
     if added and added not in finalizers:
         finalizers.append(added)
+    if resource is CUSTOM_RESOURCE_DEFINITIONS and CLEANUP_FINALIZER not in finalizers:
+        finalizers.append(CLEANUP_FINALIZER)  # held until its custom objects are deleted
     grace = _pod_grace(resource, obj, options)
     if not finalizers and not grace and resource is not NAMESPACES:
         return None
@@ -76,6 +80,8 @@ def plan_deletion(
         marked["metadata"]["finalizers"] = finalizers
     if resource is NAMESPACES:
         marked["status"] = {**obj.get("status", {}), "phase": "Terminating"}
+    if resource is CUSTOM_RESOURCE_DEFINITIONS:
+        marked = terminating(marked, when)
     return marked
 
 

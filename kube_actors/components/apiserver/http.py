@@ -21,6 +21,7 @@ from aiohttp import web
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceTable
 from kube_actors.components.apiserver import discovery, tables
+from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import SERVED_SUBRESOURCES
@@ -159,7 +160,7 @@ class ApiHttp:
     ) -> tables.JsonObject:
         """What ``kubectl get`` prints: a Table in place of the objects (it asks with ``as=Table``)."""
         return tables.table(
-            target.resource.kind,
+            _printed_kind(target),
             objects,
             now=self.verbs.objects.clock.now(),
             resource_version=version,
@@ -167,15 +168,18 @@ class ApiHttp:
         )
 
     async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
-        return json_response(await self.verbs.create(target, await _body(request)), 201)
+        write = WriteOptions(request.query.get("fieldValidation", ""))
+        return _written(await self.verbs.create(target, await _body(request), write), write, 201)
 
     async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
-        return json_response(await self.verbs.replace(target, await _body(request)))
+        write = WriteOptions(request.query.get("fieldValidation", ""))
+        return _written(await self.verbs.replace(target, await _body(request), write), write)
 
     async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
         kind = request.content_type
         patch = await _body(request, expect_object=kind != "application/json-patch+json")
-        return json_response(await self.verbs.patch(target, kind, patch))
+        write = WriteOptions(request.query.get("fieldValidation", ""))
+        return _written(await self.verbs.patch(target, kind, patch, write), write)
 
     async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
         options = DeleteOptions.parse(request.query, await _body(request, expect_object=False, optional=True))
@@ -199,7 +203,7 @@ class ApiHttp:
             async with asyncio.timeout(timeout):
                 async for batch in batches:
                     if as_table:  # each event's object becomes a one-row Table
-                        now, kind = self.verbs.objects.clock.now(), target.resource.kind
+                        now, kind = self.verbs.objects.clock.now(), _printed_kind(target)
                         batch = [tables.table_event(kind, e, now=now, include_object=include) for e in batch]
                     await response.write(b"".join(json.dumps(event).encode() + b"\n" for event in batch))
         except (TimeoutError, ConnectionResetError):
@@ -207,6 +211,20 @@ class ApiHttp:
         finally:
             await batches.aclose()
         return response
+
+
+def _printed_kind(target: Target) -> str:
+    """The kind whose columns ``kubectl get`` shows; custom kinds get NAME and AGE, even one
+    named like a built-in kind."""
+    return tables.ANY_KIND if target.resource.definition else target.resource.kind
+
+
+def _written(body: Any, write: WriteOptions, code: int = 200) -> web.Response:
+    """A write's answer, its warnings in ``Warning: 299 - "text"`` headers (kubectl prints them)."""
+    response = json_response(body, code)
+    for text in write.warnings:
+        response.headers.add("Warning", '299 - "{}"'.format(text.replace('"', '\\"')))
+    return response
 
 
 def _int_query(request: web.Request, name: str, *, default: int) -> int:

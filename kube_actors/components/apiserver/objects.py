@@ -37,9 +37,13 @@ def timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def decode(kv: KeyValue) -> JsonObject:
+def decode(kv: KeyValue, resource: ResourceType | None = None) -> JsonObject:
+    """A stored object as the API shows it, at ``resource``'s version when given (a custom
+    resource served at several versions is stored at one: only its apiVersion differs)."""
     obj: JsonObject = codec.decode(kv.value)
     obj.setdefault("metadata", {})["resourceVersion"] = str(kv.mod_revision)
+    if resource is not None:
+        obj["apiVersion"] = resource.group_version
     return obj
 
 
@@ -52,7 +56,7 @@ class ObjectStore:
         found = await self.storage.get(resource.storage_key(namespace, name))
         if not isinstance(found, KeyValue):
             raise status.not_found(resource.plural, name, resource.group)
-        return decode(found)
+        return decode(found, resource)
 
     async def list(
         self, resource: ResourceType, namespace: str, exact_version: str = ""
@@ -64,7 +68,7 @@ class ObjectStore:
         if isinstance(listing, TooOld):
             raise status.Gone(f"too old resource version: {exact_version} ({listing.compact_revision})")
         assert isinstance(listing, Listing)
-        return [decode(kv) for kv in listing.kvs], str(listing.revision)
+        return [decode(kv, resource) for kv in listing.kvs], str(listing.revision)
 
     async def create(self, resource: ResourceType, namespace: str, obj: JsonObject) -> JsonObject:
         metadata = obj.setdefault("metadata", {})
@@ -80,12 +84,12 @@ class ObjectStore:
         metadata.pop("resourceVersion", None)
         if "spec" in obj:
             metadata["generation"] = 1
-        obj["apiVersion"], obj["kind"] = resource.group_version, resource.kind
+        obj["apiVersion"], obj["kind"] = resource.storage_group_version, resource.kind
         written = await self.storage.create(resource.storage_key(namespace, name), codec.encode(obj))
         if isinstance(written, Conflict):
             raise status.already_exists(resource.plural, name, resource.group)
         assert isinstance(written, Written)
-        return decode(written.kv)
+        return decode(written.kv, resource)
 
     async def update(
         self,
@@ -105,7 +109,7 @@ class ObjectStore:
         current = await self.storage.get(key)
         if not isinstance(current, KeyValue):
             raise status.not_found(resource.plural, name, resource.group)
-        old = decode(current)
+        old = decode(current, resource)
         if shape is not None:
             obj = shape(old, obj)
         metadata = obj.setdefault("metadata", {})
@@ -124,7 +128,7 @@ class ObjectStore:
         if "spec" in obj or "spec" in old:
             changed = obj.get("spec") != old.get("spec")
             metadata["generation"] = old["metadata"].get("generation", 1) + (1 if changed else 0)
-        obj["apiVersion"], obj["kind"] = resource.group_version, resource.kind
+        obj["apiVersion"], obj["kind"] = resource.storage_group_version, resource.kind
         if deletion_finished(resource, obj):
             return await self._remove(resource, key, name, current.mod_revision)
         written = await self.storage.update(key, codec.encode(obj), mod_revision=current.mod_revision)
@@ -132,7 +136,7 @@ class ObjectStore:
             raise status.conflict(resource.plural, name, resource.group)
         if isinstance(written, NotFound):
             raise status.not_found(resource.plural, name, resource.group)
-        return decode(written.kv)
+        return decode(written.kv, resource)
 
     async def delete(
         self, resource: ResourceType, namespace: str, name: str, options: DeleteOptions | None = None
@@ -142,7 +146,7 @@ class ObjectStore:
         current = await self.storage.get(key)
         if not isinstance(current, KeyValue):
             raise status.not_found(resource.plural, name, resource.group)
-        obj = decode(current)
+        obj = decode(current, resource)
         marked = plan_deletion(resource, obj, options or DeleteOptions(), timestamp(self.clock.now()))
         if marked is None:
             return await self._remove(resource, key, name, current.mod_revision)
@@ -151,7 +155,20 @@ class ObjectStore:
         written = await self.storage.update(key, codec.encode(marked), mod_revision=current.mod_revision)
         if not isinstance(written, Written):
             raise status.conflict(resource.plural, name, resource.group)
-        return decode(written.kv)
+        return decode(written.kv, resource)
+
+    async def purge(self, resource: ResourceType) -> int:
+        """Delete every object of a type, finalizers and all, because its definition goes: no
+        one could ever update them again. Returns how many were deleted."""
+        deleted = 0
+        while True:
+            listing = await self.storage.range(resource.storage_prefix())
+            assert isinstance(listing, Listing)
+            if not listing.kvs:
+                return deleted
+            for kv in listing.kvs:
+                if isinstance(await self.storage.delete(kv.key), Deleted):
+                    deleted += 1
 
     async def _remove(self, resource: ResourceType, key: str, name: str, mod_revision: int) -> JsonObject:
         deleted = await self.storage.delete(key, mod_revision=mod_revision)
@@ -159,7 +176,7 @@ class ObjectStore:
             raise status.conflict(resource.plural, name, resource.group)
         if not isinstance(deleted, Deleted):
             raise status.not_found(resource.plural, name, resource.group)
-        gone = decode(deleted.prev)
+        gone = decode(deleted.prev, resource)
         gone["metadata"]["resourceVersion"] = str(deleted.revision)
         return gone
 

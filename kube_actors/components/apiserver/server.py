@@ -1,6 +1,7 @@
 """Why: the kube-apiserver as an actor: stateless, the only component that talks to the etcd
 shards, serving the REST API on its own port. Several replicas can run at once; any serves any
-request, since all state is in the shards.
+request, since all state is in the shards (each follows the stored CustomResourceDefinitions to
+serve the same custom resources, see ``crds.serving``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from kube_actors.api import status
 from kube_actors.api.resources import NAMESPACES, ResourceTable
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.http import ApiHttp
 from kube_actors.components.apiserver.objects import ObjectStore
@@ -55,6 +57,7 @@ class ApiServer(Actor):
         self.shard_hosts = shard_hosts
         self.url = ""
         self.http: ApiHttp | None = None
+        self.custom: CustomResources | None = None
         self._watches = KeyedTasks()
 
     async def on_start(self) -> None:
@@ -62,13 +65,19 @@ class ApiServer(Actor):
         objects = ObjectStore(storage, self.clock)
         await create_system_namespaces(objects)
         self.table = ResourceTable()
-        self.verbs = Verbs(objects, Watches(self, storage, objects).open)
+        watches = Watches(self, storage, objects)
+        # The custom resources already defined are served before the first request is.
+        self.custom = CustomResources(self.table, objects)
+        await self.custom.start(watches.open)
+        self.verbs = Verbs(objects, watches.open, self.custom)
         self.http = ApiHttp(self.table, self.verbs)
         self.url = await self.http.serve(self.host, self.port)
         self.log.info("apiserver_serving", url=self.url)
 
     async def on_stop(self) -> None:
         await self._watches.close()
+        if self.custom is not None:
+            await self.custom.close()
         if self.http is not None:
             await self.http.close()
 

@@ -8,20 +8,72 @@ replica count, as an ``autoscaling/v1 Scale`` (``kubectl scale``, the HPA).
 from __future__ import annotations
 
 import copy
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceType
-from kube_actors.components.apiserver.objects import Shape
+
+if TYPE_CHECKING:  # objects imports deleting, which reads CRDs through crds.definitions, which needs this
+    from kube_actors.components.apiserver.objects import Shape
 
 JsonObject = dict[str, Any]
 SERVED_SUBRESOURCES = frozenset({"status", "scale"})
 
 
-def scale_of(obj: JsonObject) -> JsonObject:
-    """The ``Scale`` view of a workload."""
+@dataclass(frozen=True, slots=True)
+class ScalePaths:
+    """Where a type keeps what its ``Scale`` shows, as a CRD's ``scale`` subresource names them
+    (``.spec.replicas``); built-in workloads use the defaults, with their label selector's
+    ``matchLabels`` as the Scale's selector."""
+
+    spec_replicas: str = ".spec.replicas"
+    status_replicas: str = ".status.replicas"
+    label_selector: str = ""
+    """A path to the selector, already a string (custom resources); "" for a workload's
+    ``spec.selector.matchLabels``."""
+    default_replicas: int = 1
+
+
+WORKLOADS = ScalePaths()
+
+
+def path_get(obj: JsonObject, path: str) -> Any:
+    """The value at a simple JSON path such as ``.spec.replicas``, or None.
+
+    >>> path_get({"spec": {"replicas": 3}}, ".spec.replicas"), path_get({}, ".status.replicas")
+    (3, None)
+    """
+    node: Any = obj
+    for part in path.strip(".").split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def path_set(obj: JsonObject, path: str, value: Any) -> None:
+    """Set the value at a simple JSON path, making the maps on the way."""
+    *parents, last = path.strip(".").split(".")
+    node = obj
+    for part in parents:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[last] = value
+
+
+def scale_of(obj: JsonObject, paths: ScalePaths = WORKLOADS) -> JsonObject:
+    """The ``Scale`` view of a workload or a custom resource."""
     metadata = obj["metadata"]
-    selector = obj.get("spec", {}).get("selector", {}).get("matchLabels", {})
+    if paths.label_selector:
+        found = path_get(obj, paths.label_selector)
+        selector = found if isinstance(found, str) else ""
+    else:
+        labels = obj.get("spec", {}).get("selector", {}).get("matchLabels", {})
+        selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    replicas = path_get(obj, paths.spec_replicas)
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -30,11 +82,8 @@ def scale_of(obj: JsonObject) -> JsonObject:
             for key in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
             if key in metadata
         },
-        "spec": {"replicas": obj.get("spec", {}).get("replicas", 1)},
-        "status": {
-            "replicas": obj.get("status", {}).get("replicas", 0),
-            "selector": ",".join(f"{k}={v}" for k, v in sorted(selector.items())),
-        },
+        "spec": {"replicas": paths.default_replicas if replicas is None else replicas},
+        "status": {"replicas": path_get(obj, paths.status_replicas) or 0, "selector": selector},
     }
 
 
@@ -55,12 +104,12 @@ _INITIAL_STATUS: dict[str, JsonObject] = {
 }
 
 
-def shape_for(resource: ResourceType, subresource: str) -> Shape | None:
+def shape_for(resource: ResourceType, subresource: str, scale: ScalePaths = WORKLOADS) -> Shape | None:
     """How a write through ``subresource`` (or the object itself: "") makes the new object."""
     if subresource == "status":
         return _status_only
     if subresource == "scale":
-        return _replicas_only
+        return lambda old, new: _replicas_only(old, new, scale)
     if "status" in resource.subresources:
         return _all_but_status
     return None
@@ -83,13 +132,13 @@ def _all_but_status(old: JsonObject, new: JsonObject) -> JsonObject:
     return shaped
 
 
-def _replicas_only(old: JsonObject, scale: JsonObject) -> JsonObject:
+def _replicas_only(old: JsonObject, scale: JsonObject, paths: ScalePaths) -> JsonObject:
     replicas = scale.get("spec", {}).get("replicas")
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
         problem = f"Invalid value: {replicas!r}: must be a non-negative integer"
         raise status.invalid("Scale", old["metadata"]["name"], [("spec.replicas", problem)])
     shaped = copy.deepcopy(old)
-    shaped.setdefault("spec", {})["replicas"] = replicas
+    path_set(shaped, paths.spec_replicas, replicas)
     if "resourceVersion" in scale.get("metadata", {}):
         shaped["metadata"]["resourceVersion"] = scale["metadata"]["resourceVersion"]
     return shaped

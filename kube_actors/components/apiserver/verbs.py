@@ -1,6 +1,11 @@
 """Why: the API's verbs in one place, shared by the REST front (``http``) and the in-cluster
 actor interface (``server``): what a create, replace, patch or watch means does not depend on
 how the request arrived.
+
+Custom resources go through the same verbs, checked against their definition's schema on the
+way in (``crds.admission``); a write of a definition changes what is served (``crds.serving``)
+before it is answered. Writes take ``WriteOptions``: the request's ``fieldValidation``, and
+where warnings for the client go.
 """
 
 from __future__ import annotations
@@ -9,21 +14,38 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from kube_actors.api import status
-from kube_actors.api.resources import NAMESPACES
+from kube_actors.api.resources import CUSTOM_RESOURCE_DEFINITIONS, NAMESPACES
 from kube_actors.api.selectors import field_selector, label_selector
 from kube_actors.components.apiserver import patching
+from kube_actors.components.apiserver.crds.admission import (
+    WriteOptions,
+    admit,
+    admitting,
+    admitting_definition,
+    refuse_strategic_merge,
+)
+from kube_actors.components.apiserver.crds.definitions import CustomVersion, admitted
+from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
-from kube_actors.components.apiserver.objects import JsonObject, ObjectStore
+from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, timestamp
 from kube_actors.components.apiserver.routes import Target
-from kube_actors.components.apiserver.subresources import initial_status, scale_of, shape_for
+from kube_actors.components.apiserver.subresources import (
+    WORKLOADS,
+    ScalePaths,
+    initial_status,
+    scale_of,
+    shape_for,
+)
 from kube_actors.components.apiserver.watching import WatchOpener
 
 Matcher = Callable[[JsonObject], bool]
+STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 PATCHES: dict[str, Callable[[Any, Any], Any]] = {
     "application/merge-patch+json": patching.merge_patch,
-    "application/strategic-merge-patch+json": patching.strategic_merge_patch,
+    STRATEGIC_MERGE: patching.strategic_merge_patch,
     "application/json-patch+json": patching.json_patch,
 }
+CRDS = CUSTOM_RESOURCE_DEFINITIONS
 
 
 def selection(target: Target, labels: str = "", fields: str = "") -> Matcher:
@@ -32,18 +54,37 @@ def selection(target: Target, labels: str = "", fields: str = "") -> Matcher:
     if labels:
         checks.append(label_selector(labels))
     if fields:
-        checks.append(field_selector(fields, target.resource.kind))
+        # A custom kind has only the common fields, whatever built-in kind it shares a name with.
+        kind = "" if target.resource.definition else target.resource.kind
+        checks.append(field_selector(fields, kind))
     return lambda obj: all(check(obj) for check in checks)
 
 
 class Verbs:
-    def __init__(self, objects: ObjectStore, open_watch: WatchOpener) -> None:
+    def __init__(self, objects: ObjectStore, open_watch: WatchOpener, custom: CustomResources) -> None:
         self.objects = objects
         self.open_watch = open_watch
+        self.custom = custom
+
+    def _custom(self, target: Target) -> CustomVersion | None:
+        """The served version of a custom resource (None for built-in types); 404 if its
+        definition went away since the request was routed."""
+        if not target.resource.definition:
+            return None
+        version = self.custom.version_of(target.resource)
+        if version is None:
+            raise status.NotFound(
+                f"the server could not find the requested resource ({target.resource.plural})"
+            )
+        return version
+
+    def _scale(self, target: Target) -> ScalePaths:
+        version = self._custom(target)
+        return version.scale if version is not None and version.scale is not None else WORKLOADS
 
     async def get(self, target: Target) -> JsonObject:
         obj = await self.objects.get(target.resource, target.namespace, target.name)
-        return scale_of(obj) if target.subresource == "scale" else obj
+        return scale_of(obj, self._scale(target)) if target.subresource == "scale" else obj
 
     async def list_objects(self, target: Target, match: Matcher, exact_version: str = "") -> JsonObject:
         items, version = await self.objects.list(target.resource, target.namespace, exact_version)
@@ -54,7 +95,7 @@ class Verbs:
             "items": [item for item in items if match(item)],
         }
 
-    async def create(self, target: Target, body: JsonObject) -> JsonObject:
+    async def create(self, target: Target, body: JsonObject, write: WriteOptions | None = None) -> JsonObject:
         _check_kind(body, target)
         given = body.get("metadata", {}).get("namespace", "")
         if target.namespace and given and given != target.namespace:
@@ -64,9 +105,19 @@ class Verbs:
             raise status.BadRequest("a namespace is required to create a namespaced object")
         if target.resource.namespaced:
             await self._check_namespace_accepts(namespace)
-        if "status" in target.resource.subresources:
+        custom = self._custom(target)
+        if custom is not None:
+            if "status" in target.resource.subresources:
+                body.pop("status", None)  # written through /status only
+            body = admit(custom, body, write)
+        elif "status" in target.resource.subresources:
             body["status"] = initial_status(target.resource.kind)  # status is the server's to set
-        return await self.objects.create(target.resource, namespace, body)
+        if target.resource is CRDS:
+            body = admitted(body, None, timestamp(self.objects.clock.now()))
+        created = await self.objects.create(target.resource, namespace, body)
+        if target.resource is CRDS:
+            self.custom.observe(created)  # served before the client hears back
+        return created
 
     async def _check_namespace_accepts(self, namespace: str) -> None:
         """Namespace lifecycle: nothing is created in a missing or terminating namespace."""
@@ -79,14 +130,32 @@ class Verbs:
                 f"unable to create new content in namespace {namespace} because it is being terminated"
             )
 
-    async def replace(self, target: Target, body: JsonObject) -> JsonObject:
+    async def replace(
+        self, target: Target, body: JsonObject, write: WriteOptions | None = None
+    ) -> JsonObject:
         if not target.subresource:
             _check_kind(body, target)
-        shape = shape_for(target.resource, target.subresource)
+        custom, scale = self._custom(target), self._scale(target)
+        shape = shape_for(target.resource, target.subresource, scale)
+        if custom is not None:
+            shape = admitting(custom, shape, write)
+        if target.resource is CRDS and not target.subresource:
+            shape = admitting_definition(shape, timestamp(self.objects.clock.now()))
         updated = await self.objects.update(target.resource, target.namespace, target.name, body, shape)
-        return scale_of(updated) if target.subresource == "scale" else updated
+        if target.resource is CRDS:
+            self.custom.observe(updated)
+        return scale_of(updated, scale) if target.subresource == "scale" else updated
 
-    async def patch(self, target: Target, patch_type: str, patch: Any) -> JsonObject:
+    async def patch(
+        self,
+        target: Target,
+        patch_type: str,
+        patch: Any,
+        write: WriteOptions | None = None,
+    ) -> JsonObject:
+        custom = self._custom(target)
+        if custom is not None and patch_type == STRATEGIC_MERGE:
+            raise refuse_strategic_merge(custom)
         apply = PATCHES.get(patch_type)
         if apply is None:
             raise status.UnsupportedMediaType(
@@ -98,10 +167,13 @@ class Verbs:
             raise status.BadRequest("the patch did not produce an object")
         # The patch was made against this version: a concurrent write makes it a 409.
         patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
-        return await self.replace(target, patched)
+        return await self.replace(target, patched, write)
 
     async def delete(self, target: Target, options: DeleteOptions | None = None) -> JsonObject:
-        return await self.objects.delete(target.resource, target.namespace, target.name, options)
+        deleted = await self.objects.delete(target.resource, target.namespace, target.name, options)
+        if target.resource is CRDS:
+            self.custom.observe(deleted)  # no longer served; its objects are being deleted
+        return deleted
 
     async def delete_collection(self, target: Target, match: Matcher, options: DeleteOptions) -> JsonObject:
         """Delete every matching object; answers the list of what was deleted or marked."""

@@ -39,14 +39,14 @@ class WatchRelay(Actor):
         return None
 
 
-def as_watch_event(event: Event) -> JsonObject:
-    """A storage event as a Kubernetes watch event."""
+def as_watch_event(event: Event, resource: ResourceType | None = None) -> JsonObject:
+    """A storage event as a Kubernetes watch event (its object at ``resource``'s version)."""
     if event.type == "DELETE":
         assert event.prev is not None
-        gone = decode(event.prev)
+        gone = decode(event.prev, resource)
         gone["metadata"]["resourceVersion"] = str(event.kv.mod_revision)
         return {"type": "DELETED", "object": gone}
-    return {"type": "ADDED" if event.prev is None else "MODIFIED", "object": decode(event.kv)}
+    return {"type": "ADDED" if event.prev is None else "MODIFIED", "object": decode(event.kv, resource)}
 
 
 class Watches:
@@ -86,7 +86,7 @@ class Watches:
                         expired = status.Gone(f"too old resource version: {after} ({message.outcome.reason})")
                         yield [{"type": "ERROR", "object": expired.status()}]
                         return
-                    yield [as_watch_event(change) for change in message.events]
+                    yield [as_watch_event(change, resource) for change in message.events]
             finally:
                 self.storage.cancel_watch(prefix, watcher=relay, watch_id=watch_id)
                 await self.owner.system.stop(relay)
