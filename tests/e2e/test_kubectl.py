@@ -218,3 +218,31 @@ def test_get_shows_kubectl_columns(cluster: ClusterProcess) -> None:
         "AGE",
     ]
     ok(cluster.kubectl("delete", "pod", "solo", timeout=15))
+
+
+def test_admission_defaults_validation_and_warnings(cluster: ClusterProcess) -> None:
+    latest = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: latest}\nspec: {containers: [{name: a, image: nginx}]}"
+    )
+    created = cluster.kubectl("apply", "-f", "-", stdin=latest)
+    assert created.returncode == 0 and "friends don't let friends run latest" in created.stderr
+    pod = json.loads(ok(cluster.kubectl("get", "pod", "latest", "-o", "json")))
+    assert pod["spec"]["restartPolicy"] == "Always" and pod["spec"]["schedulerName"] == "default-scheduler"
+    assert pod["spec"]["containers"][0]["imagePullPolicy"] == "Always"
+    tolerated = {(t["key"], t.get("tolerationSeconds")) for t in pod["spec"]["tolerations"]}
+    assert tolerated == {("node.kubernetes.io/not-ready", 300), ("node.kubernetes.io/unreachable", 300)}
+    no_image = "apiVersion: v1\nkind: Pod\nmetadata: {name: broken}\nspec: {containers: [{name: a}]}"
+    refused = cluster.kubectl("apply", "-f", "-", stdin=no_image)
+    assert refused.returncode != 0 and "spec.containers[0].image: Required value" in refused.stderr
+    assert cluster.kubectl("get", "pod", "broken").returncode != 0
+    ok(cluster.kubectl("apply", "-f", "-", stdin=MANIFEST))
+    strategy = json.loads(ok(cluster.kubectl("get", "deploy", "web", "-o", "jsonpath={.spec.strategy}")))
+    assert strategy == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+    }
+    missing = cluster.kubectl(
+        "create", "-n", "nowhere", "-f", "-", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}"
+    )
+    assert missing.returncode != 0 and 'namespaces "nowhere" not found' in missing.stderr
+    ok(cluster.kubectl("delete", "pod", "latest"))

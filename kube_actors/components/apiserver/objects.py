@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kube_actors.api import status
+from kube_actors.api.names import is_dns1123_subdomain
 from kube_actors.api.resources import ResourceType
 from kube_actors.components.apiserver.deleting import DeleteOptions, deletion_finished, plan_deletion
 from kube_actors.components.etcd import StorageClient
@@ -25,7 +26,6 @@ from kube_actors.storage.base import Conflict, Deleted, KeyValue, Listing, NotFo
 JsonObject = dict[str, Any]
 Shape = Callable[[JsonObject, JsonObject], JsonObject]
 SERVER_OWNED = ("uid", "creationTimestamp", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds")
-_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-.")
 
 
 def timestamp(seconds: float) -> str:
@@ -70,7 +70,9 @@ class ObjectStore:
         assert isinstance(listing, Listing)
         return [decode(kv, resource) for kv in listing.kvs], str(listing.revision)
 
-    async def create(self, resource: ResourceType, namespace: str, obj: JsonObject) -> JsonObject:
+    async def create(
+        self, resource: ResourceType, namespace: str, obj: JsonObject, *, uid: str = ""
+    ) -> JsonObject:
         metadata = obj.setdefault("metadata", {})
         if not metadata.get("name") and metadata.get("generateName"):
             metadata["name"] = f"{metadata['generateName']}{secrets.token_hex(3)[:5]}"
@@ -79,7 +81,7 @@ class ObjectStore:
             metadata["namespace"] = namespace
         else:
             metadata.pop("namespace", None)
-        metadata["uid"] = str(uuid.uuid4())
+        metadata["uid"] = uid or str(uuid.uuid4())
         metadata["creationTimestamp"] = timestamp(self.clock.now())
         metadata.pop("resourceVersion", None)
         if "spec" in obj:
@@ -187,19 +189,10 @@ def check_name(resource: ResourceType, name: Any) -> str:
         raise status.invalid(
             resource.kind, "", [("metadata.name", "Required value: name or generateName is required")]
         )
-    if len(name) > 253 or not set(name) <= _NAME_CHARS or not name[0].isalnum() or not name[-1].isalnum():
-        raise status.invalid(
-            resource.kind,
-            name,
-            [
-                (
-                    "metadata.name",
-                    f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of '
-                    "lower case alphanumeric characters, '-' or '.', "
-                    "and must start and end with an alphanumeric character",
-                )
-            ],
-        )
+    problems = is_dns1123_subdomain(name)
+    if problems:
+        cause = ("metadata.name", f'Invalid value: "{name}": {problems[0]}')
+        raise status.invalid(resource.kind, name, [cause])
     return name
 
 

@@ -10,13 +10,16 @@ where warnings for the client go.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from kube_actors.api import status
+from kube_actors.api.admission import NamespacePhase, default_chain
 from kube_actors.api.resources import CUSTOM_RESOURCE_DEFINITIONS, NAMESPACES
 from kube_actors.api.selectors import field_selector, label_selector
 from kube_actors.components.apiserver import patching
+from kube_actors.components.apiserver.admitting import BuiltinAdmission
 from kube_actors.components.apiserver.crds.admission import (
     WriteOptions,
     admit,
@@ -61,10 +64,17 @@ def selection(target: Target, labels: str = "", fields: str = "") -> Matcher:
 
 
 class Verbs:
-    def __init__(self, objects: ObjectStore, open_watch: WatchOpener, custom: CustomResources) -> None:
+    def __init__(
+        self,
+        objects: ObjectStore,
+        open_watch: WatchOpener,
+        custom: CustomResources,
+        admission: BuiltinAdmission | None = None,
+    ) -> None:
         self.objects = objects
         self.open_watch = open_watch
         self.custom = custom
+        self.admission = admission or BuiltinAdmission(default_chain())
 
     def _custom(self, target: Target) -> CustomVersion | None:
         """The served version of a custom resource (None for built-in types); 404 if its
@@ -103,32 +113,35 @@ class Verbs:
         namespace = target.namespace or given
         if target.resource.namespaced and not namespace:
             raise status.BadRequest("a namespace is required to create a namespaced object")
-        if target.resource.namespaced:
-            await self._check_namespace_accepts(namespace)
+        phase = await self._namespace_phase(namespace) if target.resource.namespaced else None
+        uid = str(uuid.uuid4())
         custom = self._custom(target)
         if custom is not None:
+            if phase is not None and phase != "Active":
+                raise _namespace_refusal(namespace, phase)
             if "status" in target.resource.subresources:
                 body.pop("status", None)  # written through /status only
             body = admit(custom, body, write)
-        elif "status" in target.resource.subresources:
-            body["status"] = initial_status(target.resource.kind)  # status is the server's to set
+        else:
+            if "status" in target.resource.subresources:
+                body["status"] = initial_status(target.resource.kind)  # status is the server's to set
+            body = self.admission.creating(target, namespace, body, uid, phase, write)
         if target.resource is CRDS:
             body = admitted(body, None, timestamp(self.objects.clock.now()))
-        created = await self.objects.create(target.resource, namespace, body)
+        created = await self.objects.create(target.resource, namespace, body, uid=uid)
         if target.resource is CRDS:
             self.custom.observe(created)  # served before the client hears back
         return created
 
-    async def _check_namespace_accepts(self, namespace: str) -> None:
-        """Namespace lifecycle: nothing is created in a missing or terminating namespace."""
+    async def _namespace_phase(self, namespace: str) -> NamespacePhase:
+        """What namespace lifecycle admission needs to know of a write's namespace."""
         try:
             found = await self.objects.get(NAMESPACES, "", namespace)
         except status.ApiError as missing:
-            raise status.not_found("namespaces", namespace) from missing
-        if found.get("metadata", {}).get("deletionTimestamp"):
-            raise status.Forbidden(
-                f"unable to create new content in namespace {namespace} because it is being terminated"
-            )
+            if missing.code == 404:
+                return "Missing"
+            raise
+        return "Terminating" if found.get("metadata", {}).get("deletionTimestamp") else "Active"
 
     async def replace(
         self, target: Target, body: JsonObject, write: WriteOptions | None = None
@@ -139,6 +152,8 @@ class Verbs:
         shape = shape_for(target.resource, target.subresource, scale)
         if custom is not None:
             shape = admitting(custom, shape, write)
+        else:
+            shape = self.admission.updating(target, shape, write)
         if target.resource is CRDS and not target.subresource:
             shape = admitting_definition(shape, timestamp(self.objects.clock.now()))
         updated = await self.objects.update(target.resource, target.namespace, target.name, body, shape)
@@ -170,6 +185,8 @@ class Verbs:
         return await self.replace(target, patched, write)
 
     async def delete(self, target: Target, options: DeleteOptions | None = None) -> JsonObject:
+        if not target.resource.definition:
+            self.admission.deleting(target)
         deleted = await self.objects.delete(target.resource, target.namespace, target.name, options)
         if target.resource is CRDS:
             self.custom.observe(deleted)  # no longer served; its objects are being deleted
@@ -204,6 +221,14 @@ class Verbs:
                 await batches.aclose()
 
         return matching()
+
+
+def _namespace_refusal(namespace: str, phase: NamespacePhase | None) -> status.ApiError:
+    if phase == "Missing":
+        return status.not_found("namespaces", namespace)
+    return status.Forbidden(
+        f"unable to create new content in namespace {namespace} because it is being terminated"
+    )
 
 
 def _check_kind(body: JsonObject, target: Target) -> None:

@@ -1,0 +1,81 @@
+"""Why: every write of a built-in kind passes through defaulting, validation and the
+admission chain before it is stored, as in Kubernetes: defaults first (so validation sees what
+will be stored), create- or update-only preparation, then the mutating and validating plugins.
+Refusals are raised as the ``ApiError`` the chain chose; warnings go to the client.
+"""
+
+from __future__ import annotations
+
+from kube_actors.api.admission import AdmissionChain, AdmissionRequest, NamespacePhase
+from kube_actors.api.defaults import apply_defaults, prepare_for_create, prepare_for_update
+from kube_actors.components.apiserver.crds.admission import WriteOptions
+from kube_actors.components.apiserver.objects import JsonObject, Shape
+from kube_actors.components.apiserver.routes import Target
+
+
+class BuiltinAdmission:
+    def __init__(self, chain: AdmissionChain) -> None:
+        self.chain = chain
+
+    def creating(
+        self,
+        target: Target,
+        namespace: str,
+        body: JsonObject,
+        uid: str,
+        namespace_phase: NamespacePhase | None,
+        write: WriteOptions | None,
+    ) -> JsonObject:
+        kind = target.resource.kind
+        prepared = prepare_for_create(kind, apply_defaults(kind, body), uid=uid)
+        name = str(prepared.get("metadata", {}).get("name", ""))
+        request = self._request(target, "CREATE", namespace, name, prepared, None, namespace_phase)
+        return self._admit(request, write)
+
+    def updating(self, target: Target, shape: Shape | None, write: WriteOptions | None) -> Shape:
+        """A shape that, after ``shape``, defaults, prepares and admits the update."""
+        kind = target.resource.kind
+
+        def admitted(old: JsonObject, new: JsonObject) -> JsonObject:
+            shaped = shape(old, new) if shape is not None else new
+            prepared = prepare_for_update(kind, apply_defaults(kind, shaped), old)
+            request = self._request(target, "UPDATE", target.namespace, target.name, prepared, old, None)
+            return self._admit(request, write)
+
+        return admitted
+
+    def deleting(self, target: Target) -> None:
+        request = self._request(target, "DELETE", target.namespace, target.name, None, None, None)
+        self._admit(request, None)
+
+    def _request(
+        self,
+        target: Target,
+        operation: str,
+        namespace: str,
+        name: str,
+        obj: JsonObject | None,
+        old: JsonObject | None,
+        namespace_phase: NamespacePhase | None,
+    ) -> AdmissionRequest:
+        resource = target.resource
+        return AdmissionRequest(
+            operation,  # type: ignore[arg-type]
+            resource.kind,
+            namespace,
+            name,
+            obj,
+            old,
+            resource=resource.plural,
+            group=resource.group,
+            subresource=target.subresource,
+            namespace_phase=namespace_phase,
+        )
+
+    def _admit(self, request: AdmissionRequest, write: WriteOptions | None) -> JsonObject:
+        result = self.chain.admit(request)
+        if result.refusal is not None:
+            raise result.refusal
+        if write is not None:
+            write.warnings.extend(result.warnings)
+        return result.object or {}
