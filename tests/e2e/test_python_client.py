@@ -111,3 +111,21 @@ def test_a_compacted_resource_version_is_410_gone(core: client.CoreV1Api) -> Non
         for _ in stream:
             pass
     assert gone.value.status == 410
+
+
+def test_eviction_through_the_client(core: client.CoreV1Api) -> None:
+    core.create_namespaced_pod(
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "evictee"},
+            "spec": {"containers": [{"name": "a", "image": "nginx:1.25"}]},
+        },
+    )
+    core.create_namespaced_pod_eviction(
+        "evictee", "default", {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "evictee"}}
+    )
+    with pytest.raises(ApiException) as gone:
+        core.read_namespaced_pod("evictee", "default")
+    assert gone.value.status == 404

@@ -102,3 +102,43 @@ async def test_watch_by_message_with_a_field_selector(apiserver: tuple[ActorSyst
     seen = [(e["type"], e["object"]["metadata"]["name"]) for e in cell.actor.events]  # type: ignore[union-attr,attr-defined]
     assert seen == [("ADDED", "before"), ("ADDED", "here"), ("DELETED", "before")]
     api.tell(m.StopWatch("w", str(kubelet.address)))
+
+
+async def test_binding_puts_a_pod_on_a_node_once(apiserver: tuple[ActorSystem, ActorRef]) -> None:
+    _, api = apiserver
+    await api.ask(m.CreateObject("pods", "default", pod("pending")))
+    await api.ask(m.BindPod("default", "pending", "node-7"))
+    placed = await api.ask(m.GetObject("pods", "default", "pending"))
+    assert placed["spec"]["nodeName"] == "node-7"
+    assert {"type": "PodScheduled", "status": "True"} in placed["status"]["conditions"]
+    with pytest.raises(status.Conflict, match="already assigned to node"):
+        await api.ask(m.BindPod("default", "pending", "node-8"))
+
+
+async def test_eviction_respects_disruption_budgets(apiserver: tuple[ActorSystem, ActorRef]) -> None:
+    _, api = apiserver
+    for name in ("a", "b"):
+        labelled = pod(name)
+        labelled["metadata"]["labels"] = {"app": "db"}
+        await api.ask(m.CreateObject("pods", "default", labelled))
+    budget = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "db"},
+        "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "db"}}},
+    }
+    await api.ask(m.CreateObject("poddisruptionbudgets.policy", "default", budget))
+    with pytest.raises(status.TooManyRequests, match="disruption budget 'db'"):
+        await api.ask(m.EvictPod("default", "a"))
+    await api.ask(
+        m.PatchObject(
+            "poddisruptionbudgets.policy",
+            "default",
+            "db",
+            {"status": {"disruptionsAllowed": 1}},
+            subresource="status",
+        )
+    )
+    await api.ask(m.EvictPod("default", "a"))
+    with pytest.raises(status.NotFound):
+        await api.ask(m.GetObject("pods", "default", "a"))

@@ -24,7 +24,7 @@ from kube_actors.components.apiserver import discovery, tables
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.routes import Target, parse_path
-from kube_actors.components.apiserver.subresources import SERVED_SUBRESOURCES
+from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
 from kube_actors.components.apiserver.verbs import Matcher, Verbs, selection
 from kube_actors.runtime.errors import BadRequestError
 
@@ -128,6 +128,8 @@ class ApiHttp:
     def _handlers(
         self, target: Target
     ) -> dict[str, Callable[[web.Request, Target], Awaitable[web.StreamResponse]]]:
+        if target.subresource in ACTIONS:
+            return {"POST": self._act}
         if target.subresource:
             return {"GET": self._get, "PUT": self._replace, "PATCH": self._patch}
         if target.name:
@@ -180,6 +182,9 @@ class ApiHttp:
         patch = await _body(request, expect_object=kind != "application/json-patch+json")
         write = WriteOptions(request.query.get("fieldValidation", ""))
         return _written(await self.verbs.patch(target, kind, patch, write), write)
+
+    async def _act(self, request: web.Request, target: Target) -> web.StreamResponse:
+        return json_response(await self.verbs.act(target, await _body(request)), 201)
 
     async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
         options = DeleteOptions.parse(request.query, await _body(request, expect_object=False, optional=True))

@@ -69,6 +69,24 @@ class DeleteObject:
     propagation: str = "Background"
 
 
+@message("api.Bind")
+class BindPod:
+    """What the scheduler sends: put pod ``name`` on ``node`` (409 if it is on one already)."""
+
+    namespace: str
+    name: str
+    node: str
+
+
+@message("api.Evict")
+class EvictPod:
+    """Delete a pod unless a PodDisruptionBudget forbids it now (429 TooManyRequests)."""
+
+    namespace: str
+    name: str
+    grace_period: int | None = None
+
+
 @message("api.Watch")
 class WatchObjects:
     """Send ``ObjectEvents`` for ``resource`` to the actor at ``watcher`` (an address)."""

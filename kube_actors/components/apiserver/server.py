@@ -102,6 +102,12 @@ class ApiServer(Actor):
             case m.DeleteObject(resource, namespace, name, grace_period, propagation):
                 options = DeleteOptions(propagation, grace_period)
                 return defer(verbs.delete(self._target(resource, namespace, name), options))
+            case m.BindPod(namespace, name, node):
+                binding = {"target": {"kind": "Node", "name": node}}
+                return defer(verbs.act(self._target("pods", namespace, name, "binding"), binding))
+            case m.EvictPod(namespace, name, grace_period):
+                eviction = {"deleteOptions": {"gracePeriodSeconds": grace_period}}
+                return defer(verbs.act(self._target("pods", namespace, name, "eviction"), eviction))
             case m.WatchObjects(watch_id, watcher):
                 self._watches.start((watcher, watch_id), self._pump(message), f"api watch {watch_id}")
                 return None

@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # objects imports deleting, which reads CRDs through crds.def
     from kube_actors.components.apiserver.objects import Shape
 
 JsonObject = dict[str, Any]
-SERVED_SUBRESOURCES = frozenset({"status", "scale"})
+SERVED_SUBRESOURCES = frozenset({"status", "scale", "binding", "eviction"})
+ACTIONS = frozenset({"binding", "eviction"})  # subresources one POSTs to
 
 
 @dataclass(frozen=True, slots=True)

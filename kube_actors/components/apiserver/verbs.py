@@ -31,6 +31,7 @@ from kube_actors.components.apiserver.crds.definitions import CustomVersion, adm
 from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, timestamp
+from kube_actors.components.apiserver.pod_actions import bound, evict
 from kube_actors.components.apiserver.routes import Target
 from kube_actors.components.apiserver.subresources import (
     WORKLOADS,
@@ -75,6 +76,7 @@ class Verbs:
         self.open_watch = open_watch
         self.custom = custom
         self.admission = admission or BuiltinAdmission(default_chain())
+        self.table = custom.table
 
     def _custom(self, target: Target) -> CustomVersion | None:
         """The served version of a custom resource (None for built-in types); 404 if its
@@ -183,6 +185,18 @@ class Verbs:
         # The patch was made against this version: a concurrent write makes it a 409.
         patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
         return await self.replace(target, patched, write)
+
+    async def act(self, target: Target, body: JsonObject) -> JsonObject:
+        """A POST to a pod's ``binding`` or ``eviction``; answers a Success ``Status``."""
+        if target.subresource == "binding":
+            await self.objects.update(
+                target.resource, target.namespace, target.name, {}, lambda pod, _: bound(pod, body)
+            )
+            return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+        if target.subresource == "eviction":
+            pod = await self.objects.get(target.resource, target.namespace, target.name)
+            return await evict(self.objects, self.table, pod, body)
+        raise status.MethodNotAllowed(f"POST is not allowed on {target.resource.plural}/{target.subresource}")
 
     async def delete(self, target: Target, options: DeleteOptions | None = None) -> JsonObject:
         if not target.resource.definition:
