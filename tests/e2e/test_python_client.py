@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,3 +132,22 @@ def test_eviction_through_the_client(core: client.CoreV1Api) -> None:
     with pytest.raises(ApiException) as gone:
         core.read_namespaced_pod("evictee", "default")
     assert gone.value.status == 404
+
+
+def test_send_initial_events_ends_with_an_annotated_bookmark(cluster: ClusterProcess) -> None:
+    base = f"{cluster.url}/api/v1/namespaces/default/configmaps"
+    query = (
+        "?watch=true&sendInitialEvents=true&allowWatchBookmarks=true"
+        "&resourceVersionMatch=NotOlderThan&timeoutSeconds=2"
+    )
+    with urllib.request.urlopen(base + query, timeout=10) as stream:
+        events = [json.loads(line) for line in stream]
+    bookmarks = [e for e in events if e["type"] == "BOOKMARK"]
+    assert bookmarks and bookmarks[0]["object"]["metadata"]["annotations"] == {
+        "k8s.io/initial-events-end": "true"
+    }
+    assert all(e["type"] == "ADDED" for e in events[: events.index(bookmarks[0])])
+    refused = urllib.request.Request(base + "?watch=true&sendInitialEvents=true")
+    with pytest.raises(urllib.error.HTTPError) as invalid:
+        urllib.request.urlopen(refused, timeout=10)
+    assert invalid.value.code == 422

@@ -201,7 +201,17 @@ class ApiHttp:
         as_table = tables.wants_table(request.headers.get("Accept", ""))
         # A bad includeObject is refused (400) before the stream starts.
         include = tables.parse_include_object(request.query.get("includeObject", "")) if as_table else ""
-        batches = await self.verbs.watch(target, request.query.get("resourceVersion", ""), match)
+        query = request.query
+        bookmarks = query.get("allowWatchBookmarks") in ("1", "true")
+        send_initial = query.get("sendInitialEvents") in ("1", "true")
+        if send_initial and (not bookmarks or query.get("resourceVersionMatch") != "NotOlderThan"):
+            raise status.Invalid(
+                "sendInitialEvents=true needs allowWatchBookmarks=true and resourceVersionMatch=NotOlderThan"
+            )
+        version = query.get("resourceVersion", "")
+        batches = await self.verbs.watch(
+            target, version, match, bookmarks=bookmarks, send_initial_events=send_initial
+        )
         response = web.StreamResponse(headers={"Content-Type": JSON, "Transfer-Encoding": "chunked"})
         await response.prepare(request)
         try:

@@ -220,15 +220,27 @@ class Verbs:
         return {**listed, "items": deleted}
 
     async def watch(
-        self, target: Target, resource_version: str, match: Matcher
+        self,
+        target: Target,
+        resource_version: str,
+        match: Matcher,
+        *,
+        bookmarks: bool = False,
+        send_initial_events: bool = False,
     ) -> AsyncGenerator[list[JsonObject], None]:
         """Batches of watch events for matching objects; an ERROR event (410 Expired) ends it."""
-        batches = await self.open_watch(target.resource, target.namespace, resource_version)
+        batches = await self.open_watch(
+            target.resource,
+            target.namespace,
+            resource_version,
+            bookmarks=bookmarks,
+            send_initial_events=send_initial_events,
+        )
 
         async def matching() -> AsyncGenerator[list[JsonObject], None]:
             try:
                 async for batch in batches:
-                    kept = [e for e in batch if e["type"] == "ERROR" or match(e["object"])]
+                    kept = [e for e in batch if e["type"] in ("ERROR", "BOOKMARK") or match(e["object"])]
                     if kept:
                         yield kept
             finally:

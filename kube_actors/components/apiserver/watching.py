@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncGenerator, Awaitable
+from typing import Any, Protocol
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceType
@@ -23,7 +23,35 @@ from kube_actors.runtime import Actor
 from kube_actors.storage.base import Event
 
 RELAY_QUEUE = 64
-WatchOpener = Callable[[ResourceType, str, str], Awaitable[AsyncGenerator[list[JsonObject], None]]]
+BOOKMARK_EVERY = 30.0  # seconds of quiet before a watch that asked for bookmarks gets one
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+
+
+class WatchOpener(Protocol):
+    """Opens a watch: batches of watch events, in order; an ERROR event ends the last batch."""
+
+    def __call__(
+        self,
+        resource: ResourceType,
+        namespace: str,
+        resource_version: str,
+        *,
+        bookmarks: bool = False,
+        send_initial_events: bool = False,
+    ) -> Awaitable[AsyncGenerator[list[JsonObject], None]]: ...
+
+
+def bookmark(
+    resource: ResourceType, resource_version: int, *, initial_events_end: bool = False
+) -> JsonObject:
+    """A BOOKMARK event: only the resourceVersion a client may resume from."""
+    metadata: JsonObject = {"resourceVersion": str(resource_version)}
+    if initial_events_end:
+        metadata["annotations"] = {INITIAL_EVENTS_END: "true"}
+    return {
+        "type": "BOOKMARK",
+        "object": {"kind": resource.kind, "apiVersion": resource.group_version, "metadata": metadata},
+    }
 """Opens a watch: batches of watch events, in order; an ERROR event ends the last batch."""
 
 
@@ -59,13 +87,24 @@ class Watches:
         self._ids = itertools.count(1)
 
     async def open(
-        self, resource: ResourceType, namespace: str, resource_version: str
+        self,
+        resource: ResourceType,
+        namespace: str,
+        resource_version: str,
+        *,
+        bookmarks: bool = False,
+        send_initial_events: bool = False,
     ) -> AsyncGenerator[list[JsonObject], None]:
+        """Without a resourceVersion (or with ``send_initial_events``) the watch starts with
+        an ADDED per existing object (then, with ``send_initial_events``, a BOOKMARK marking
+        their end); ``bookmarks`` adds a BOOKMARK after each quiet spell."""
         initial: list[JsonObject] = []
-        if resource_version in ("", "0"):
+        if resource_version in ("", "0") or send_initial_events:
             items, listed_at = await self.objects.list(resource, namespace)
             initial = [{"type": "ADDED", "object": item} for item in items]
             after = int(listed_at)
+            if send_initial_events:
+                initial.append(bookmark(resource, after, initial_events_end=True))
         elif resource_version.isdigit():
             after = int(resource_version)
         else:
@@ -80,12 +119,19 @@ class Watches:
             try:
                 if initial:
                     yield initial
+                latest = after
                 while True:
-                    message = await queue.get()
+                    try:
+                        message = await asyncio.wait_for(queue.get(), BOOKMARK_EVERY if bookmarks else None)
+                    except TimeoutError:
+                        yield [bookmark(resource, latest)]
+                        continue
                     if isinstance(message, WatchEnded):
                         expired = status.Gone(f"too old resource version: {after} ({message.outcome.reason})")
                         yield [{"type": "ERROR", "object": expired.status()}]
                         return
+                    if message.events:
+                        latest = message.events[-1].kv.mod_revision
                     yield [as_watch_event(change, resource) for change in message.events]
             finally:
                 self.storage.cancel_watch(prefix, watcher=relay, watch_id=watch_id)
