@@ -26,7 +26,7 @@ class Ping:
 
 @message("bench.Count")
 class Count:
-    pass
+    """Ask a sink how many pings it has had."""
 
 
 class Sink(Actor):

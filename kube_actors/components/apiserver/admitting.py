@@ -7,6 +7,7 @@ Refusals are raised as the ``ApiError`` the chain chose; warnings go to the clie
 from __future__ import annotations
 
 from kube_actors.api.admission import AdmissionChain, AdmissionRequest, NamespacePhase
+from kube_actors.api.admission.base import Operation
 from kube_actors.api.defaults import apply_defaults, prepare_for_create, prepare_for_update
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.objects import JsonObject, Shape
@@ -51,7 +52,7 @@ class BuiltinAdmission:
     def _request(
         self,
         target: Target,
-        operation: str,
+        operation: Operation,
         namespace: str,
         name: str,
         obj: JsonObject | None,
@@ -60,7 +61,7 @@ class BuiltinAdmission:
     ) -> AdmissionRequest:
         resource = target.resource
         return AdmissionRequest(
-            operation,  # type: ignore[arg-type]
+            operation,
             resource.kind,
             namespace,
             name,

@@ -222,7 +222,7 @@ class ApiHttp:
                         batch = [tables.table_event(kind, e, now=now, include_object=include) for e in batch]
                     await response.write(b"".join(json.dumps(event).encode() + b"\n" for event in batch))
         except (TimeoutError, ConnectionResetError):
-            pass
+            pass  # timeoutSeconds ran out, or the client left: either way the watch is over
         finally:
             await batches.aclose()
         return response

@@ -65,7 +65,7 @@ class CompactHistory:
 
 @message("etcd.CurrentRevision")
 class CurrentRevision:
-    pass
+    """Ask the shard for its latest durable revision."""
 
 
 @message("etcd.GrantLease")

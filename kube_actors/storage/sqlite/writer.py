@@ -17,7 +17,7 @@ Row = tuple[int, str, bytes, int, int, int]
 
 
 class Load(NamedTuple):
-    pass
+    """Read everything back (at start-up)."""
 
 
 class Loaded(NamedTuple):
