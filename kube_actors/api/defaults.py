@@ -14,12 +14,12 @@ namespace finalizer is removed on purpose before a namespace is deleted.
 from __future__ import annotations
 
 import base64
-import copy
 from collections.abc import Callable
 from typing import Any
 
 from kube_actors.api.images import runs_latest
 from kube_actors.api.quantity import QuantityError, parse_quantity
+from kube_actors.api.trees import copy_tree
 
 JsonObject = dict[str, Any]
 CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid"
@@ -38,7 +38,7 @@ def apply_defaults(kind: str, obj: JsonObject) -> JsonObject:
     >>> pod["spec"]["restartPolicy"], pod["spec"]["containers"][0]["imagePullPolicy"]
     ('Always', 'Always')
     """
-    filled = copy.deepcopy(obj)
+    filled = copy_tree(obj)
     defaulter = _DEFAULTERS.get(kind)
     if defaulter is not None and isinstance(filled, dict):
         defaulter(filled)
@@ -52,7 +52,7 @@ def prepare_for_create(kind: str, obj: JsonObject, *, uid: str) -> JsonObject:
     >>> prepare_for_create("Namespace", {"metadata": {"name": "team"}}, uid="u1")["spec"]
     {'finalizers': ['kubernetes']}
     """
-    prepared = copy.deepcopy(obj)
+    prepared = copy_tree(obj)
     if kind == "Namespace":
         finalizers = _child(prepared, "spec").setdefault("finalizers", [])
         if isinstance(finalizers, list) and "kubernetes" not in finalizers:
@@ -65,13 +65,13 @@ def prepare_for_create(kind: str, obj: JsonObject, *, uid: str) -> JsonObject:
 def prepare_for_update(kind: str, obj: JsonObject, old: JsonObject) -> JsonObject:
     """A copy of ``obj`` keeping what the server allocated and the new body left out: a
     Service's cluster IPs and node ports survive a ``kubectl replace`` of its manifest."""
-    prepared = copy.deepcopy(obj)
+    prepared = copy_tree(obj)
     if kind == "Service":
         spec, old_spec = _child(prepared, "spec"), old.get("spec") or {}
         if spec.get("type") != "ExternalName":
             for name in ("clusterIP", "clusterIPs"):
                 if not spec.get(name) and old_spec.get(name):
-                    spec[name] = copy.deepcopy(old_spec[name])
+                    spec[name] = copy_tree(old_spec[name])
         allocated = {_port_key(p): p["nodePort"] for p in _items(old_spec, "ports") if p.get("nodePort")}
         for port in _items(spec, "ports"):
             if not port.get("nodePort") and _port_key(port) in allocated:
@@ -324,7 +324,7 @@ def _canonical_quantities(amounts: Any, *, round_to_milli: bool) -> None:
 def _fill(target: JsonObject, name: str, value: Any) -> None:
     """Set a field Kubernetes would default: one that is absent, null or (strings) empty."""
     if target.get(name) is None or target.get(name) == "":
-        target[name] = copy.deepcopy(value)
+        target[name] = copy_tree(value)
 
 
 def _child(parent: JsonObject, name: str) -> JsonObject:

@@ -11,6 +11,7 @@ as ``1536Mi``, ``0.5`` as ``500m``, ``1e3`` as ``1e3``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -90,6 +91,18 @@ class Quantity:
 
 
 def parse_quantity(text: str | int | float) -> Quantity:
+    """A quantity from its text, or from the JSON number a manifest may hold (see ``_parse``)."""
+    if isinstance(text, str):
+        return _parse_text(text)
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=4096)  # manifests repeat the same few quantities ("100m", "64Mi")
+def _parse_text(text: str) -> Quantity:
+    return _parse(text)
+
+
+def _parse(text: str | int | float) -> Quantity:
     """A quantity from its text, or from the JSON number a manifest may hold.
 
     >>> parse_quantity("250m").amount, parse_quantity("1Mi").amount, parse_quantity(2).amount
@@ -133,7 +146,7 @@ def is_quantity(text: object) -> bool:
     (True, False)
     """
     try:
-        parse_quantity(text)  # type: ignore[arg-type]
+        parse_quantity(text)  # type: ignore[arg-type]  # anything may be asked about
     except QuantityError:
         return False
     return True

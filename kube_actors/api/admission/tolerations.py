@@ -6,11 +6,11 @@ once. A pod that already tolerates those taints (or every taint) is left as it i
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kube_actors.api.admission.base import AdmissionRequest, AdmissionResult, allow
+from kube_actors.api.trees import copy_tree
 
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
@@ -50,8 +50,8 @@ class DefaultTolerationSeconds:
         ]
         if not missing:
             return allow(request)
-        changed = copy.deepcopy(pod)
-        changed["spec"]["tolerations"] = [*copy.deepcopy(tolerations), *missing]
+        changed = copy_tree(pod)
+        changed["spec"]["tolerations"] = [*copy_tree(tolerations), *missing]
         return allow(request, changed)
 
 

@@ -6,12 +6,12 @@ tolerations and volumes well formed. A running Pod's spec is then mostly immutab
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from kube_actors.api import names
 from kube_actors.api.quantity import QuantityError, parse_quantity
+from kube_actors.api.trees import copy_tree
 from kube_actors.api.validation.fields import FieldErrors, GoValue, child, index, is_int, key
 from kube_actors.api.validation.metadata import check_labels, check_template_meta
 
@@ -126,7 +126,7 @@ def check_pod_update(errors: FieldErrors, new: Mapping[str, Any], old: Mapping[s
     )
     if len(errors) > before:
         return
-    munged = copy.deepcopy(dict(new_spec))
+    munged = copy_tree(dict(new_spec))
     for field_name in ("containers", "initContainers"):
         for mine, theirs in zip(munged.get(field_name) or [], old_spec.get(field_name) or [], strict=True):
             if isinstance(mine, dict) and isinstance(theirs, Mapping):
@@ -328,6 +328,6 @@ def _check_only_added_tolerations(errors: FieldErrors, new: list[Any], old: list
 
 def _copy_field(target: dict[str, Any], source: Mapping[str, Any], field_name: str) -> None:
     if field_name in source:
-        target[field_name] = copy.deepcopy(source[field_name])
+        target[field_name] = copy_tree(source[field_name])
     else:
         target.pop(field_name, None)

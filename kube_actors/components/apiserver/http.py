@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import structlog
@@ -23,12 +23,14 @@ from kube_actors.api.resources import ResourceTable
 from kube_actors.components.apiserver import discovery, tables
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
+from kube_actors.components.apiserver.objects import JsonObject
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
 from kube_actors.components.apiserver.verbs import Matcher, Verbs, selection
 from kube_actors.runtime.errors import BadRequestError
 
 log = structlog.get_logger(__name__)
+LIST_CHUNK = 500
 MAX_BODY = 3 * 1024 * 1024
 JSON = "application/json"
 
@@ -150,12 +152,13 @@ class ApiHttp:
         if query.get("watch") in ("1", "true"):
             return await self._watch(request, target, match)
         exact = query.get("resourceVersion", "") if query.get("resourceVersionMatch") == "Exact" else ""
-        listed = await self.verbs.list_objects(target, match, exact)
         if tables.wants_table(request.headers.get("Accept", "")):
+            listed = await self.verbs.list_objects(target, match, exact)
             return json_response(
                 self._table(request, target, listed["items"], listed["metadata"]["resourceVersion"])
             )
-        return json_response(listed)
+        envelope, items = await self.verbs.list_lazily(target, match, exact)
+        return await _stream_list(request, envelope, items)
 
     def _table(
         self, request: web.Request, target: Target, objects: list[tables.JsonObject], version: str
@@ -226,6 +229,37 @@ class ApiHttp:
         finally:
             await batches.aclose()
         return response
+
+
+async def _stream_list(
+    request: web.Request, envelope: JsonObject, items: Iterator[JsonObject]
+) -> web.StreamResponse:
+    """Write a list as it is decoded, in chunks: each object is garbage before the next chunk,
+    so Python's collector never has to sweep a whole decoded list (what made 150,000 pods slow)."""
+    response = web.StreamResponse(headers={"Content-Type": JSON})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    head = json.dumps(envelope)
+    await response.write(head[:-1].encode() + b', "items": [')
+    first = True
+    for chunk in _chunks(items, LIST_CHUNK):
+        encoded = b",".join(json.dumps(item).encode() for item in chunk)
+        await response.write(encoded if first else b"," + encoded)
+        first = False
+    await response.write(b"]}")
+    await response.write_eof()
+    return response
+
+
+def _chunks(items: Iterator[JsonObject], size: int) -> Iterator[list[JsonObject]]:
+    chunk: list[JsonObject] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _printed_kind(target: Target) -> str:

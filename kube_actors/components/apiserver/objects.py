@@ -8,6 +8,7 @@ Objects are stored as codec-encoded JSON-like dicts; an object's resourceVersion
 
 from __future__ import annotations
 
+import builtins
 import secrets
 import uuid
 from collections.abc import Callable
@@ -63,12 +64,19 @@ class ObjectStore:
     ) -> tuple[list[JsonObject], str]:
         """Every object of a type (in one namespace, or all) now, or at ``exact_version``
         (``resourceVersionMatch=Exact``), and the list's resourceVersion."""
+        stored, version = await self.list_stored(resource, namespace, exact_version)
+        return [decode(kv, resource) for kv in stored], version
+
+    async def list_stored(
+        self, resource: ResourceType, namespace: str, exact_version: str = ""
+    ) -> tuple[builtins.list[KeyValue], str]:
+        """``list`` before decoding, for callers that decode (and drop) one object at a time."""
         revision = _revision(exact_version)
         listing = await self.storage.range(resource.storage_prefix(namespace), revision=revision)
         if isinstance(listing, TooOld):
             raise status.Gone(f"too old resource version: {exact_version} ({listing.compact_revision})")
         assert isinstance(listing, Listing)
-        return [decode(kv, resource) for kv in listing.kvs], str(listing.revision)
+        return listing.kvs, str(listing.revision)
 
     async def create(
         self, resource: ResourceType, namespace: str, obj: JsonObject, *, uid: str = ""

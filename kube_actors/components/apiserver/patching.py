@@ -10,10 +10,10 @@ Pure functions; a malformed patch raises a 400/422 ``ApiError`` and the object i
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from kube_actors.api import status
+from kube_actors.api.trees import copy_tree
 
 JsonObject = dict[str, Any]
 
@@ -44,7 +44,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
     {'a': 1, 'b': {'d': 3}}
     """
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return copy_tree(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -68,10 +68,10 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
 
 def _strategic(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return copy_tree(patch)
     result = dict(target) if isinstance(target, dict) else {}
     if patch.get("$patch") == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+        return {k: copy_tree(v) for k, v in patch.items() if k != "$patch"}
     if patch.get("$patch") == "delete":
         return _DELETE
     for key, value in patch.items():
@@ -111,8 +111,8 @@ def _merge_key(field: str, items: list[Any]) -> str | None:
 
 def _merge_list(current: list[Any], patch: list[Any], merge_key: str) -> list[Any]:
     if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
-        return [copy.deepcopy(i) for i in patch if not (isinstance(i, dict) and i.get("$patch") == "replace")]
-    merged = [copy.deepcopy(item) for item in current]
+        return [copy_tree(i) for i in patch if not (isinstance(i, dict) and i.get("$patch") == "replace")]
+    merged = [copy_tree(item) for item in current]
     for item in patch:
         if not isinstance(item, dict) or merge_key not in item:
             raise status.BadRequest(
@@ -144,7 +144,7 @@ def json_patch(target: Any, operations: Any) -> Any:
     """
     if not isinstance(operations, list):
         raise status.BadRequest("a JSON patch must be a list of operations")
-    document = copy.deepcopy(target)
+    document = copy_tree(target)
     for number, operation in enumerate(operations):
         if not isinstance(operation, dict) or not isinstance(operation.get("path"), str):
             raise status.BadRequest(f"JSON patch operation {number} needs an 'op' and a 'path'")
@@ -163,12 +163,12 @@ def _apply_operation(document: Any, operation: JsonObject) -> Any:
             raise status.BadRequest(f"JSON patch '{op}' on {operation['path']} has no value")
         if op == "replace":
             _resolve(document, path)  # must exist
-        return _set(document, path, copy.deepcopy(operation["value"]), insert=op == "add")
+        return _set(document, path, copy_tree(operation["value"]), insert=op == "add")
     if op == "remove":
         return _remove(document, path)[0]
     if op in ("move", "copy"):
         source = _pointer(str(operation.get("from", "")))
-        value = copy.deepcopy(_resolve(document, source))
+        value = copy_tree(_resolve(document, source))
         if op == "move":
             document = _remove(document, source)[0]
         return _set(document, path, value, insert=True)

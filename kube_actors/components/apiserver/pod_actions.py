@@ -25,7 +25,7 @@ def bound(pod: JsonObject, binding: JsonObject) -> JsonObject:
     if current:
         raise status.Conflict(f'pod {pod["metadata"]["name"]} is already assigned to node "{current}"')
     if pod["metadata"].get("deletionTimestamp"):
-        raise status.Conflict(f'pod {pod["metadata"]["name"]} is being deleted, cannot be assigned to a host')
+        raise status.Conflict(f"pod {pod['metadata']['name']} is being deleted, cannot be assigned to a host")
     bound_pod = {**pod, "spec": {**pod.get("spec", {}), "nodeName": node}}
     conditions = [c for c in pod.get("status", {}).get("conditions", []) if c.get("type") != "PodScheduled"]
     conditions.append({"type": "PodScheduled", "status": "True"})

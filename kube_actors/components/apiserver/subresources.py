@@ -7,12 +7,12 @@ replica count, as an ``autoscaling/v1 Scale`` (``kubectl scale``, the HPA).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceType
+from kube_actors.api.trees import copy_tree
 
 if TYPE_CHECKING:  # objects imports deleting, which reads CRDs through crds.definitions, which needs this
     from kube_actors.components.apiserver.objects import Shape
@@ -117,7 +117,7 @@ def shape_for(resource: ResourceType, subresource: str, scale: ScalePaths = WORK
 
 
 def _status_only(old: JsonObject, new: JsonObject) -> JsonObject:
-    shaped = copy.deepcopy(old)
+    shaped = copy_tree(old)
     shaped["status"] = new.get("status", {})
     if "resourceVersion" in new.get("metadata", {}):
         shaped["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"]
@@ -138,7 +138,7 @@ def _replicas_only(old: JsonObject, scale: JsonObject, paths: ScalePaths) -> Jso
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
         problem = f"Invalid value: {replicas!r}: must be a non-negative integer"
         raise status.invalid("Scale", old["metadata"]["name"], [("spec.replicas", problem)])
-    shaped = copy.deepcopy(old)
+    shaped = copy_tree(old)
     path_set(shaped, paths.spec_replicas, replicas)
     if "resourceVersion" in scale.get("metadata", {}):
         shaped["metadata"]["resourceVersion"] = scale["metadata"]["resourceVersion"]

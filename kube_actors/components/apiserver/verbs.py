@@ -11,7 +11,7 @@ where warnings for the client go.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
 from kube_actors.api import status
@@ -30,7 +30,7 @@ from kube_actors.components.apiserver.crds.admission import (
 from kube_actors.components.apiserver.crds.definitions import CustomVersion, admitted
 from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
-from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, timestamp
+from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, decode, timestamp
 from kube_actors.components.apiserver.pod_actions import bound, evict
 from kube_actors.components.apiserver.routes import Target
 from kube_actors.components.apiserver.subresources import (
@@ -99,13 +99,22 @@ class Verbs:
         return scale_of(obj, self._scale(target)) if target.subresource == "scale" else obj
 
     async def list_objects(self, target: Target, match: Matcher, exact_version: str = "") -> JsonObject:
-        items, version = await self.objects.list(target.resource, target.namespace, exact_version)
-        return {
+        envelope, items = await self.list_lazily(target, match, exact_version)
+        return {**envelope, "items": list(items)}
+
+    async def list_lazily(
+        self, target: Target, match: Matcher, exact_version: str = ""
+    ) -> tuple[JsonObject, Iterator[JsonObject]]:
+        """A list's envelope and its items decoded one at a time, so a list of 150,000 pods
+        never holds them all decoded at once."""
+        stored, version = await self.objects.list_stored(target.resource, target.namespace, exact_version)
+        envelope = {
             "kind": f"{target.resource.kind}List",
             "apiVersion": target.resource.group_version,
             "metadata": {"resourceVersion": version},
-            "items": [item for item in items if match(item)],
         }
+        decoded = (decode(kv, target.resource) for kv in stored)
+        return envelope, (item for item in decoded if match(item))
 
     async def create(self, target: Target, body: JsonObject, write: WriteOptions | None = None) -> JsonObject:
         _check_kind(body, target)

@@ -52,6 +52,8 @@ def bookmark(
         "type": "BOOKMARK",
         "object": {"kind": resource.kind, "apiVersion": resource.group_version, "metadata": metadata},
     }
+
+
 """Opens a watch: batches of watch events, in order; an ERROR event ends the last batch."""
 
 

@@ -15,12 +15,13 @@ cases. Validated: ``type`` (and ``x-kubernetes-int-or-string``), ``required``, `
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from kube_actors.api.trees import copy_tree
 
 JsonObject = dict[str, Any]
 Schema = Mapping[str, Any]
@@ -71,11 +72,11 @@ def prune(
         items = schema.get("items")
         if isinstance(items, Mapping):
             return [prune(items, item, pruned=pruned, path=f"{path}[{i}]") for i, item in enumerate(value)]
-        return copy.deepcopy(value)
+        return copy_tree(value)
     if not isinstance(value, dict):
         return value
     if schema.get("type") not in (None, "object"):
-        return copy.deepcopy(value)  # the wrong type: validation says so, pruning leaves it be
+        return copy_tree(value)  # the wrong type: validation says so, pruning leaves it be
     properties: Mapping[str, Schema] = schema.get("properties") or {}
     additional = schema.get("additionalProperties")
     preserve = bool(schema.get("x-kubernetes-preserve-unknown-fields"))
@@ -84,7 +85,7 @@ def prune(
     for key, item in value.items():
         inner = _join(path, key)
         if keep_root and key in ROOT_FIELDS and key not in properties:
-            kept[key] = copy.deepcopy(item)
+            kept[key] = copy_tree(item)
         elif key in properties or isinstance(additional, Mapping):
             sub = properties.get(key, additional)
             assert isinstance(sub, Mapping)
@@ -92,7 +93,7 @@ def prune(
                 continue  # null where it may not be: dropped, as if never sent
             kept[key] = prune(sub, item, pruned=pruned, path=inner)
         elif preserve or additional is True:
-            kept[key] = copy.deepcopy(item)
+            kept[key] = copy_tree(item)
         elif pruned is not None:
             pruned.append(inner)
     return kept
@@ -115,7 +116,7 @@ def apply_defaults(schema: Schema, value: Any) -> Any:
     additional = schema.get("additionalProperties")
     for key, sub in properties.items():
         if key not in value and "default" in sub:
-            value[key] = copy.deepcopy(sub["default"])
+            value[key] = copy_tree(sub["default"])
     for key, item in value.items():
         inner = properties.get(key) or (additional if isinstance(additional, Mapping) else None)
         if inner is not None:
