@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     up.add_argument("--port", type=int, default=6443, help="port to serve the API on (default 6443)")
     up.add_argument(
+        "--apiservers", type=int, default=1, help="apiserver replicas, on --port, --port+1, ... (default 1)"
+    )
+    up.add_argument(
         "--data-dir",
         type=Path,
         default=Path("kube-actors-data"),
@@ -120,7 +123,11 @@ def run_up(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"kube-actors up: {exc}", file=sys.stderr)
         return 2
-    config = ClusterConfig(storage, api_host=args.host, api_port=args.port)
+    try:
+        config = ClusterConfig(storage, api_host=args.host, api_port=args.port, api_replicas=args.apiservers)
+    except ValueError as exc:
+        print(f"kube-actors up: {exc}", file=sys.stderr)
+        return 2
 
     async def run() -> None:
         stopped = asyncio.Event()

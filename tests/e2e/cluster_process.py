@@ -38,7 +38,8 @@ class ClusterProcess:
         if "serving the Kubernetes API at" not in first:
             self.process.kill()
             raise RuntimeError(f"kube-actors up did not start: {first}{self.process.stdout.read()}")
-        self.url = first.rsplit(" ", 1)[-1].strip()
+        self.urls = first.split(" at ", 1)[1].split()
+        self.url = self.urls[0]
 
     def kubectl(
         self, *args: str, stdin: str | None = None, timeout: float = 30

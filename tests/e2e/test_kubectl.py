@@ -246,3 +246,45 @@ def test_admission_defaults_validation_and_warnings(cluster: ClusterProcess) -> 
     )
     assert missing.returncode != 0 and 'namespaces "nowhere" not found' in missing.stderr
     ok(cluster.kubectl("delete", "pod", "latest"))
+
+
+def test_any_replica_serves_any_request(tmp_path: Path) -> None:
+    replicas = ClusterProcess(tmp_path, "--apiservers", "2", "--storage", "memory")
+    try:
+        first, second = replicas.urls
+        watch = subprocess.Popen(
+            [
+                "kubectl",
+                "--kubeconfig",
+                str(replicas.kubeconfig),
+                "--server",
+                second,
+                "get",
+                "cm",
+                "-w",
+                "-o",
+                "name",
+                "--request-timeout=6s",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.5)
+        ok(
+            replicas.kubectl(
+                "--server",
+                first,
+                "create",
+                "-f",
+                "-",
+                stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared}\n",
+            )
+        )
+        assert (
+            ok(replicas.kubectl("--server", second, "get", "cm", "shared", "-o", "name")).strip()
+            == "configmap/shared"
+        )
+        output, _ = watch.communicate(timeout=15)
+        assert "configmap/shared" in output
+    finally:
+        replicas.stop()
