@@ -105,17 +105,19 @@ class LocalBackend(ABC):
     async def compact(self, revision: int) -> None:
         self.store.compact(min(revision, self.committed))
 
-    async def _commit(self, outcome: Outcome, events: list[Event]) -> Outcome:
-        # Even a refusal waits: it was decided against writes that may not be durable yet.
-        pending = self._persist(events, [], [])
+    async def _commit(
+        self,
+        outcome: Outcome,
+        events: list[Event],
+        granted: list[Lease] | None = None,
+        revoked: list[int] | None = None,
+    ) -> Outcome:
+        """``outcome`` once the write behind it is durable. Even a refusal waits: it was decided
+        against writes that may not be durable yet."""
+        pending = self._persist(events, granted or [], revoked or [])
         if pending is not None:
             await pending
         return outcome
-
-    async def _durable(self, events: list[Event], granted: list[Lease], revoked: list[int]) -> None:
-        pending = self._persist(events, granted, revoked)
-        if pending is not None:
-            await pending
 
     def _published(self, events: list[Event]) -> None:
         """Called by ``_persist`` implementations, in revision order, once events are durable."""
@@ -127,7 +129,7 @@ class LocalBackend(ABC):
 
     async def grant_lease(self, ttl: float) -> int:
         lease = self.store.grant_lease(ttl, self.clock.now())
-        await self._durable([], [lease], [])
+        await self._commit(None, [], [lease])
         self._schedule_expiry()
         return lease.id
 
@@ -137,7 +139,7 @@ class LocalBackend(ABC):
         return refreshed
 
     async def revoke_lease(self, lease: int) -> None:
-        await self._durable(self.store.revoke_lease(lease), [], [lease])
+        await self._commit(None, self.store.revoke_lease(lease), revoked=[lease])
         self._schedule_expiry()
 
     def _schedule_expiry(self) -> None:

@@ -6,7 +6,13 @@ Refusals are raised as the ``ApiError`` the chain chose; warnings go to the clie
 
 from __future__ import annotations
 
-from kube_actors.api.admission import AdmissionChain, AdmissionRequest, NamespacePhase
+from kube_actors.api.admission import (
+    AdmissionChain,
+    AdmissionPlugin,
+    AdmissionRequest,
+    NamespaceLifecycle,
+    NamespacePhase,
+)
 from kube_actors.api.admission.base import Operation
 from kube_actors.api.defaults import apply_defaults, prepare_for_create, prepare_for_update
 from kube_actors.components.apiserver.crds.admission import WriteOptions
@@ -15,8 +21,19 @@ from kube_actors.components.apiserver.routes import Target
 
 
 class BuiltinAdmission:
-    def __init__(self, chain: AdmissionChain) -> None:
+    def __init__(self, chain: AdmissionChain, lifecycle: AdmissionPlugin | None = None) -> None:
         self.chain = chain
+        self.lifecycle = lifecycle or NamespaceLifecycle()
+
+    def check_namespace(
+        self, target: Target, namespace: str, name: str, namespace_phase: NamespacePhase | None
+    ) -> None:
+        """Namespace lifecycle alone, for a custom resource: its definition's schema, not the
+        built-in validation, judges the object."""
+        request = self._request(target, "CREATE", namespace, name, {}, None, namespace_phase)
+        refusal = self.lifecycle.admit(request).refusal
+        if refusal is not None:
+            raise refusal
 
     def creating(
         self,

@@ -128,8 +128,8 @@ class Verbs:
         uid = str(uuid.uuid4())
         custom = self._custom(target)
         if custom is not None:
-            if phase is not None and phase != "Active":
-                raise _namespace_refusal(namespace, phase)
+            name = str(body.get("metadata", {}).get("name", ""))
+            self.admission.check_namespace(target, namespace, name, phase)  # the schema checks the rest
             if "status" in target.resource.subresources:
                 body.pop("status", None)  # written through /status only
             body = admit(custom, body, write)
@@ -256,14 +256,6 @@ class Verbs:
                 await batches.aclose()
 
         return matching()
-
-
-def _namespace_refusal(namespace: str, phase: NamespacePhase | None) -> status.ApiError:
-    if phase == "Missing":
-        return status.not_found("namespaces", namespace)
-    return status.Forbidden(
-        f"unable to create new content in namespace {namespace} because it is being terminated"
-    )
 
 
 def _check_kind(body: JsonObject, target: Target) -> None:
