@@ -12,12 +12,12 @@ import builtins
 import secrets
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from kube_actors.api import status
 from kube_actors.api.names import is_dns1123_subdomain
 from kube_actors.api.resources import ResourceType
+from kube_actors.api.times import timestamp
 from kube_actors.components.apiserver.deleting import DeleteOptions, deletion_finished, plan_deletion
 from kube_actors.components.etcd import StorageClient
 from kube_actors.runtime import codec
@@ -27,15 +27,6 @@ from kube_actors.storage.base import Conflict, Deleted, KeyValue, Listing, NotFo
 JsonObject = dict[str, Any]
 Shape = Callable[[JsonObject, JsonObject], JsonObject]
 SERVER_OWNED = ("uid", "creationTimestamp", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds")
-
-
-def timestamp(seconds: float) -> str:
-    """RFC 3339 in UTC, to the second, as Kubernetes writes it.
-
-    >>> timestamp(0)
-    '1970-01-01T00:00:00Z'
-    """
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def decode(kv: KeyValue, resource: ResourceType | None = None) -> JsonObject:

@@ -18,6 +18,7 @@ from kube_actors.api import status
 from kube_actors.api.admission import NamespacePhase, default_chain
 from kube_actors.api.resources import CUSTOM_RESOURCE_DEFINITIONS, NAMESPACES
 from kube_actors.api.selectors import field_selector, label_selector
+from kube_actors.api.times import timestamp
 from kube_actors.components.apiserver import patching
 from kube_actors.components.apiserver.admitting import BuiltinAdmission
 from kube_actors.components.apiserver.crds.admission import (
@@ -30,7 +31,7 @@ from kube_actors.components.apiserver.crds.admission import (
 from kube_actors.components.apiserver.crds.definitions import CustomVersion, admitted
 from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
-from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, decode, timestamp
+from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, decode
 from kube_actors.components.apiserver.pod_actions import bound, evict
 from kube_actors.components.apiserver.routes import Target
 from kube_actors.components.apiserver.subresources import (

@@ -1,14 +1,14 @@
 """Why: kubectl shows every AGE, DURATION and LAST SEEN column as a short human duration
 (``3m2s``, ``2d3h``) that the server computes, so we need Kubernetes' own rounding.
 
-``human_duration`` is apimachinery's ``duration.HumanDuration``; the other two read the RFC 3339
+``human_duration`` is apimachinery's ``duration.HumanDuration``; ``elapsed_since`` reads the RFC 3339
 timestamps of our objects. Nothing here reads a clock: callers pass ``now`` in, so ages can be
 tested. The printers (``pods``, ``workloads``, ``core``) and ``fields`` use them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from kube_actors.api.times import unix_seconds
 
 
 def human_duration(seconds: float) -> str:
@@ -36,21 +36,6 @@ def human_duration(seconds: float) -> str:
         if whole < below:
             return f"{value}{unit}{rest}{rest_unit}" if rest else f"{value}{unit}"
     return f"{years}y"
-
-
-def unix_seconds(timestamp: object) -> float | None:
-    """Unix seconds of an RFC 3339 time (``metav1.Time`` or ``MicroTime``); None if unset.
-
-    >>> unix_seconds("1970-01-01T00:01:00Z"), unix_seconds(""), unix_seconds("yesterday")
-    (60.0, None, None)
-    """
-    if not isinstance(timestamp, str) or not timestamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(timestamp)
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def elapsed_since(timestamp: object, now: float) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kube_actors.api.times import unix_seconds
 from kube_actors.components.apiserver.tables.columns import Cells, prints
-from kube_actors.components.apiserver.tables.durations import human_duration, unix_seconds
+from kube_actors.components.apiserver.tables.durations import human_duration
 from kube_actors.components.apiserver.tables.fields import (
     JsonObject,
     condition_true,

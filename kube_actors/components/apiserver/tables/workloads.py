@@ -7,8 +7,9 @@ Registers its printers with ``columns``; reads objects through ``fields``.
 
 from __future__ import annotations
 
+from kube_actors.api.times import unix_seconds
 from kube_actors.components.apiserver.tables.columns import Cells, prints
-from kube_actors.components.apiserver.tables.durations import human_duration, unix_seconds
+from kube_actors.components.apiserver.tables.durations import human_duration
 from kube_actors.components.apiserver.tables.fields import (
     JsonObject,
     condition_true,
