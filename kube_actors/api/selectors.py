@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -158,3 +159,45 @@ def _field(obj: JsonObject, path: str) -> str:
     if isinstance(node, bool):
         return "true" if node else "false"
     return str(node)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """A request's label and field selectors as one matcher. ``node_name`` is set when the field
+    selector pins ``spec.nodeName`` to one value, so a watch cache can index the watch by node
+    (a kubelet's watch) instead of testing every pod change against it."""
+
+    checks: tuple[Matcher, ...] = ()
+    node_name: str | None = None
+
+    def __call__(self, obj: JsonObject) -> bool:
+        return all(check(obj) for check in self.checks)
+
+    @property
+    def everything(self) -> bool:
+        return not self.checks
+
+
+EVERYTHING = Selection()
+
+
+def selection(labels: str, fields: str, kind: str) -> Selection:
+    """Both selectors (either may be empty) for objects of ``kind``.
+
+    >>> selection("", "spec.nodeName=n1", "Pod").node_name, selection("app=x", "", "Pod").node_name
+    ('n1', None)
+    """
+    checks = []
+    if labels:
+        checks.append(label_selector(labels))
+    if fields:
+        checks.append(field_selector(fields, kind))
+    return Selection(tuple(checks), _pinned_node(fields) if kind == "Pod" else None) if checks else EVERYTHING
+
+
+def _pinned_node(fields: str) -> str | None:
+    for term in _split_terms(fields):
+        found = re.match(r"^\s*spec\.nodeName\s*==?\s*(.*?)\s*$", term)
+        if found:
+            return found.group(1)
+    return None

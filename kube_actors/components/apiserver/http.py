@@ -20,13 +20,14 @@ from aiohttp import web
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceTable
+from kube_actors.api.selectors import Selection
 from kube_actors.components.apiserver import discovery, tables
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.objects import JsonObject
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
-from kube_actors.components.apiserver.verbs import Matcher, Verbs, selection
+from kube_actors.components.apiserver.verbs import Verbs, selection
 from kube_actors.runtime.errors import BadRequestError
 
 log = structlog.get_logger(__name__)
@@ -199,7 +200,7 @@ class ApiHttp:
         match = selection(target, query.get("labelSelector", ""), query.get("fieldSelector", ""))
         return json_response(await self.verbs.delete_collection(target, match, options))
 
-    async def _watch(self, request: web.Request, target: Target, match: Matcher) -> web.StreamResponse:
+    async def _watch(self, request: web.Request, target: Target, match: Selection) -> web.StreamResponse:
         timeout = _int_query(request, "timeoutSeconds", default=1800)
         as_table = tables.wants_table(request.headers.get("Accept", ""))
         # A bad includeObject is refused (400) before the stream starts.

@@ -14,10 +14,10 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
-from kube_actors.api import status
+from kube_actors.api import selectors, status
 from kube_actors.api.admission import NamespacePhase, default_chain
 from kube_actors.api.resources import CUSTOM_RESOURCE_DEFINITIONS, NAMESPACES
-from kube_actors.api.selectors import field_selector, label_selector
+from kube_actors.api.selectors import Selection
 from kube_actors.api.times import timestamp
 from kube_actors.components.apiserver import patching
 from kube_actors.components.apiserver.admitting import BuiltinAdmission
@@ -53,16 +53,10 @@ PATCHES: dict[str, Callable[[Any, Any], Any]] = {
 CRDS = CUSTOM_RESOURCE_DEFINITIONS
 
 
-def selection(target: Target, labels: str = "", fields: str = "") -> Matcher:
+def selection(target: Target, labels: str = "", fields: str = "") -> Selection:
     """Objects matching both selectors (either may be empty)."""
-    checks = []
-    if labels:
-        checks.append(label_selector(labels))
-    if fields:
-        # A custom kind has only the common fields, whatever built-in kind it shares a name with.
-        kind = "" if target.resource.definition else target.resource.kind
-        checks.append(field_selector(fields, kind))
-    return lambda obj: all(check(obj) for check in checks)
+    # A custom kind has only the common fields, whatever built-in kind it shares a name with.
+    return selectors.selection(labels, fields, "" if target.resource.definition else target.resource.kind)
 
 
 class Verbs:
@@ -233,30 +227,20 @@ class Verbs:
         self,
         target: Target,
         resource_version: str,
-        match: Matcher,
+        match: Selection,
         *,
         bookmarks: bool = False,
         send_initial_events: bool = False,
     ) -> AsyncGenerator[list[JsonObject], None]:
         """Batches of watch events for matching objects; an ERROR event (410 Expired) ends it."""
-        batches = await self.open_watch(
+        return await self.open_watch(
             target.resource,
             target.namespace,
             resource_version,
+            match,
             bookmarks=bookmarks,
             send_initial_events=send_initial_events,
         )
-
-        async def matching() -> AsyncGenerator[list[JsonObject], None]:
-            try:
-                async for batch in batches:
-                    kept = [e for e in batch if e["type"] in ("ERROR", "BOOKMARK") or match(e["object"])]
-                    if kept:
-                        yield kept
-            finally:
-                await batches.aclose()
-
-        return matching()
 
 
 def _check_kind(body: JsonObject, target: Target) -> None:

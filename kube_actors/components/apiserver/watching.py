@@ -1,26 +1,28 @@
-"""Why: a REST watch, as Kubernetes defines it, on top of a shard's watch messages.
+"""Why: a watch, as Kubernetes defines it, for the REST front and for in-cluster watchers alike.
 
 Without a resourceVersion (or with "0") the watch starts with a synthetic ADDED for every
-existing object, then follows changes after the list's version; with one, it follows changes
-after it. Each watch gets a small relay actor that the shard sends its batches to; the
-relay hands them to the response through a bounded queue, so a slow HTTP client slows its own
-stream until the shard cuts it off, which the client sees as a 410 Expired ERROR event.
+existing matching object, then follows changes after the list's version; with one, it follows
+changes after it. Most watches are served by the resource's watch cache (``watch_cache.py``);
+one that starts further back than the cache remembers gets a small relay actor of its own that
+a shard sends its batches to, through a bounded queue, so a slow client slows its own stream
+until the shard cuts it off, which the client sees as a 410 Expired ERROR event.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncGenerator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, Protocol
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceType
-from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, decode
+from kube_actors.api.selectors import EVERYTHING, Selection
+from kube_actors.components.apiserver.objects import JsonObject, ObjectStore
+from kube_actors.components.apiserver.watch_cache import Change, Delivery, WatchCaches, watch_event
 from kube_actors.components.etcd import StorageClient
 from kube_actors.components.etcd.messages import WatchEnded, WatchEvents
 from kube_actors.runtime import Actor
-from kube_actors.storage.base import Event
 
 RELAY_QUEUE = 64
 BOOKMARK_EVERY = 30.0  # seconds of quiet before a watch that asked for bookmarks gets one
@@ -35,6 +37,7 @@ class WatchOpener(Protocol):
         resource: ResourceType,
         namespace: str,
         resource_version: str,
+        match: Selection = EVERYTHING,
         *,
         bookmarks: bool = False,
         send_initial_events: bool = False,
@@ -54,38 +57,34 @@ def bookmark(
     }
 
 
-"""Opens a watch: batches of watch events, in order; an ERROR event ends the last batch."""
-
-
 class WatchRelay(Actor):
-    """Receives one watch's messages from a shard and queues them for the HTTP response."""
+    """Receives one storage watch's messages for a watch the cache cannot serve, and queues
+    them, decoded and selected, as the cache would."""
 
-    def __init__(self, queue: asyncio.Queue[WatchEvents | WatchEnded]) -> None:
+    def __init__(self, queue: asyncio.Queue[Delivery], resource: ResourceType, match: Selection) -> None:
         self.queue = queue
+        self.resource = resource
+        self.match = match
 
     async def receive(self, message: Any) -> Any:
-        if isinstance(message, (WatchEvents, WatchEnded)):
-            await self.queue.put(message)
+        if isinstance(message, WatchEvents) and message.events:
+            changes = [Change.decoded(event, self.resource) for event in message.events]
+            events = [e for change in changes if (e := watch_event(change, self.match)) is not None]
+            await self.queue.put((changes[-1].revision, events))
+        elif isinstance(message, WatchEnded):
+            await self.queue.put(status.Gone(f"too old resource version ({message.outcome.reason})"))
         return None
 
 
-def as_watch_event(event: Event, resource: ResourceType | None = None) -> JsonObject:
-    """A storage event as a Kubernetes watch event (its object at ``resource``'s version)."""
-    if event.type == "DELETE":
-        assert event.prev is not None
-        gone = decode(event.prev, resource)
-        gone["metadata"]["resourceVersion"] = str(event.kv.mod_revision)
-        return {"type": "DELETED", "object": gone}
-    return {"type": "ADDED" if event.prev is None else "MODIFIED", "object": decode(event.kv, resource)}
-
-
 class Watches:
-    """Opens REST watches for the apiserver actor ``owner`` (relays are its children)."""
+    """Opens watches for the apiserver actor ``owner``: from its watch caches when they
+    remember far enough back, else each on a storage watch of its own (relays are children)."""
 
     def __init__(self, owner: Actor, storage: StorageClient, objects: ObjectStore) -> None:
         self.owner = owner
         self.storage = storage
         self.objects = objects
+        self.caches = WatchCaches(owner, storage)
         self._ids = itertools.count(1)
 
     async def open(
@@ -93,17 +92,18 @@ class Watches:
         resource: ResourceType,
         namespace: str,
         resource_version: str,
+        match: Selection = EVERYTHING,
         *,
         bookmarks: bool = False,
         send_initial_events: bool = False,
     ) -> AsyncGenerator[list[JsonObject], None]:
         """Without a resourceVersion (or with ``send_initial_events``) the watch starts with
-        an ADDED per existing object (then, with ``send_initial_events``, a BOOKMARK marking
-        their end); ``bookmarks`` adds a BOOKMARK after each quiet spell."""
+        an ADDED per existing matching object (then, with ``send_initial_events``, a BOOKMARK
+        marking their end); ``bookmarks`` adds a BOOKMARK after each quiet spell."""
         initial: list[JsonObject] = []
         if resource_version in ("", "0") or send_initial_events:
             items, listed_at = await self.objects.list(resource, namespace)
-            initial = [{"type": "ADDED", "object": item} for item in items]
+            initial = [{"type": "ADDED", "object": item} for item in items if match(item)]
             after = int(listed_at)
             if send_initial_events:
                 initial.append(bookmark(resource, after, initial_events_end=True))
@@ -111,32 +111,50 @@ class Watches:
             after = int(resource_version)
         else:
             raise status.BadRequest(f"invalid resourceVersion {resource_version!r}: expected a number")
-        queue: asyncio.Queue[WatchEvents | WatchEnded] = asyncio.Queue(maxsize=RELAY_QUEUE)
+        cached = await self.caches.subscribe(resource, namespace, after, match)
+        if cached is not None:
+            cache, subscriber = cached
+
+            async def unsubscribe() -> None:
+                cache.unsubscribe(subscriber)
+
+            return self._stream(resource, initial, after, subscriber.queue, bookmarks, unsubscribe)
+        queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=RELAY_QUEUE)
         watch_id = f"watch-{next(self._ids)}"
-        relay = self.owner.spawn(lambda: WatchRelay(queue), watch_id)
+        relay = self.owner.spawn(lambda: WatchRelay(queue, resource, match), watch_id)
         prefix = resource.storage_prefix(namespace)
         self.storage.watch(prefix, after_revision=after, watcher=relay, watch_id=watch_id)
 
-        async def batches() -> AsyncGenerator[list[JsonObject], None]:
-            try:
-                if initial:
-                    yield initial
-                latest = after
-                while True:
-                    try:
-                        message = await asyncio.wait_for(queue.get(), BOOKMARK_EVERY if bookmarks else None)
-                    except TimeoutError:
-                        yield [bookmark(resource, latest)]
-                        continue
-                    if isinstance(message, WatchEnded):
-                        expired = status.Gone(f"too old resource version: {after} ({message.outcome.reason})")
-                        yield [{"type": "ERROR", "object": expired.status()}]
-                        return
-                    if message.events:
-                        latest = message.events[-1].kv.mod_revision
-                    yield [as_watch_event(change, resource) for change in message.events]
-            finally:
-                self.storage.cancel_watch(prefix, watcher=relay, watch_id=watch_id)
-                await self.owner.system.stop(relay)
+        async def close() -> None:
+            self.storage.cancel_watch(prefix, watcher=relay, watch_id=watch_id)
+            await self.owner.system.stop(relay)
 
-        return batches()
+        return self._stream(resource, initial, after, queue, bookmarks, close)
+
+    async def _stream(
+        self,
+        resource: ResourceType,
+        initial: list[JsonObject],
+        after: int,
+        queue: asyncio.Queue[Delivery],
+        bookmarks: bool,
+        close: Callable[[], Awaitable[None]],
+    ) -> AsyncGenerator[list[JsonObject], None]:
+        try:
+            if initial:
+                yield initial
+            latest = after
+            while True:
+                try:
+                    delivery = await asyncio.wait_for(queue.get(), BOOKMARK_EVERY if bookmarks else None)
+                except TimeoutError:
+                    yield [bookmark(resource, latest)]
+                    continue
+                if isinstance(delivery, status.ApiError):
+                    yield [{"type": "ERROR", "object": delivery.status()}]
+                    return
+                latest, events = delivery
+                if events:
+                    yield events
+        finally:
+            await close()

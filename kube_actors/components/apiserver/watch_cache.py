@@ -1,0 +1,237 @@
+"""Why: thousands of watches on one resource (a kubelet per node watching its pods) must not
+each hold a storage watch and decode every change. Like Kubernetes' cacher, the apiserver keeps
+one storage watch per built-in resource, decodes each change once, remembers the recent ones so
+a watch can start from a recent resourceVersion, and hands each change only to the watches it
+concerns: by namespace, by selector, and, for watches pinned to one ``spec.nodeName``, through an
+index by node, so a pod's change reaches its node's kubelet without testing the other 4,999.
+
+Watches from a version older than the cache remembers fall back to their own storage watch
+(``watching.py``); the cache never blocks: a subscriber whose queue is full is cut off with
+410 Expired and relists, as client-go does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from kube_actors.api import status
+from kube_actors.api.resources import ResourceType
+from kube_actors.api.selectors import Selection
+from kube_actors.components.apiserver.objects import JsonObject, decode
+from kube_actors.components.etcd import StorageClient
+from kube_actors.components.etcd.messages import WatchEnded, WatchEvents
+from kube_actors.runtime import Actor, ActorRef
+from kube_actors.storage.base import Event, TooOld
+
+REMEMBERED_CHANGES = 20_000  # per resource: how far back a watch may start from the cache
+SUBSCRIBER_QUEUE = 1_000  # batches a watch may fall behind before it is cut off
+
+# What a subscriber's queue carries: the batch's last revision and its events, or the reason
+# the watch ended.
+Delivery = tuple[int, list[JsonObject]] | status.ApiError
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A decoded storage change; for DELETED ``object`` is the last state at the deletion's
+    revision. ``prev`` is the state it replaced (None on creation)."""
+
+    revision: int
+    type: str
+    object: JsonObject
+    prev: JsonObject | None
+
+    @classmethod
+    def decoded(cls, event: Event, resource: ResourceType) -> Change:
+        revision = event.kv.mod_revision
+        prev = decode(event.prev, resource) if event.prev is not None else None
+        if event.type == "DELETE":
+            assert prev is not None
+            gone = {**prev, "metadata": {**prev["metadata"], "resourceVersion": str(revision)}}
+            return cls(revision, "DELETED", gone, prev)
+        return cls(revision, "MODIFIED" if prev is not None else "ADDED", decode(event.kv, resource), prev)
+
+
+def watch_event(change: Change, match: Selection) -> JsonObject | None:
+    """The event a watch with ``match`` sees, as Kubernetes' cacher decides it: an object that
+    starts to match is ADDED, one that stops matching is DELETED (in its previous state)."""
+    if change.type == "DELETED":
+        return {"type": "DELETED", "object": change.object} if match(change.object) else None
+    if match.everything:
+        return {"type": change.type, "object": change.object}
+    now = match(change.object)
+    before = change.prev is not None and match(change.prev)
+    if now:
+        return {"type": "MODIFIED" if before else "ADDED", "object": change.object}
+    if before:
+        assert change.prev is not None
+        metadata = {**change.prev["metadata"], "resourceVersion": str(change.revision)}
+        return {"type": "DELETED", "object": {**change.prev, "metadata": metadata}}
+    return None
+
+
+@dataclass(eq=False)
+class Subscriber:
+    namespace: str
+    after: int
+    match: Selection
+    queue: asyncio.Queue[Delivery] = field(default_factory=lambda: asyncio.Queue(SUBSCRIBER_QUEUE))
+
+    def offer(self, changes: list[Change]) -> bool:
+        """Queue the events these changes mean to this watch; False if it has fallen behind."""
+        events = []
+        for change in changes:
+            if change.revision <= self.after:
+                continue
+            if self.namespace and change.object["metadata"].get("namespace") != self.namespace:
+                continue
+            if (event := watch_event(change, self.match)) is not None:
+                events.append(event)
+        if not events:
+            return True
+        try:
+            self.queue.put_nowait((changes[-1].revision, events))
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    def end(self, error: status.ApiError) -> None:
+        while True:  # the ending must get through, even past a full queue
+            try:
+                self.queue.put_nowait(error)
+                return
+            except asyncio.QueueFull:
+                self.queue.get_nowait()
+
+
+class ResourceCache:
+    """The recent changes of one resource, fed by one storage watch, fanned out to watches."""
+
+    def __init__(self, resource: ResourceType, since: int) -> None:
+        self.resource = resource
+        self.floor = since  # every change after this revision is remembered (or was trimmed)
+        self.latest = since
+        self.recent: deque[Change] = deque()
+        self.ended = False
+        self._everyone: set[Subscriber] = set()
+        self._by_node: dict[str, set[Subscriber]] = {}
+
+    def subscribe(self, namespace: str, after: int, match: Selection) -> Subscriber | None:
+        """A watch of changes after ``after``; None if the cache no longer remembers them."""
+        if self.ended or after < self.floor:
+            return None
+        subscriber = Subscriber(namespace, after, match)
+        backlog = [change for change in self.recent if change.revision > after]
+        if backlog:
+            subscriber.offer(backlog)
+        if match.node_name is None:
+            self._everyone.add(subscriber)
+        else:
+            self._by_node.setdefault(match.node_name, set()).add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        node = subscriber.match.node_name
+        if node is None:
+            self._everyone.discard(subscriber)
+        elif (on_node := self._by_node.get(node)) is not None:
+            on_node.discard(subscriber)
+            if not on_node:
+                del self._by_node[node]
+
+    def record(self, events: list[Event]) -> None:
+        changes = [Change.decoded(event, self.resource) for event in events]
+        if not changes:
+            return
+        self.recent.extend(changes)
+        while len(self.recent) > REMEMBERED_CHANGES:
+            self.floor = self.recent.popleft().revision
+        self.latest = changes[-1].revision
+        for subscriber, concerning in self._audience(changes):
+            if not subscriber.offer(concerning):
+                self.unsubscribe(subscriber)
+                subscriber.end(status.Gone("the watch fell too far behind; list again"))
+
+    def end(self, error: status.ApiError) -> None:
+        self.ended = True
+        for subscriber in [*self._everyone, *(s for on_node in self._by_node.values() for s in on_node)]:
+            subscriber.end(error)
+        self._everyone.clear()
+        self._by_node.clear()
+
+    def _audience(self, changes: list[Change]) -> list[tuple[Subscriber, list[Change]]]:
+        audience = [(subscriber, changes) for subscriber in self._everyone]
+        if self._by_node:
+            per_node: dict[str, list[Change]] = {}
+            for change in changes:
+                for node in {_node_of(change.object), _node_of(change.prev)}:
+                    if node in self._by_node:
+                        per_node.setdefault(node, []).append(change)
+            for node, concerning in per_node.items():
+                audience.extend((subscriber, concerning) for subscriber in self._by_node[node])
+        return audience
+
+
+def _node_of(pod: JsonObject | None) -> str:
+    return "" if pod is None else pod.get("spec", {}).get("nodeName", "")
+
+
+class CacheFeed(Actor):
+    """Receives the storage watch of one resource's cache (a child of the apiserver)."""
+
+    def __init__(self, cache: ResourceCache) -> None:
+        self.cache = cache
+
+    async def receive(self, message: Any) -> Any:
+        if isinstance(message, WatchEvents):
+            self.cache.record(message.events)
+        elif isinstance(message, WatchEnded):
+            self.cache.end(status.Gone(f"too old resource version ({message.outcome.reason})"))
+        return None
+
+
+class WatchCaches:
+    """The apiserver's caches, one per built-in resource, each started by its first watch."""
+
+    def __init__(self, owner: Actor, storage: StorageClient) -> None:
+        self.owner = owner
+        self.storage = storage
+        self._caches: dict[str, tuple[ResourceCache, ActorRef]] = {}
+        self._feeds = itertools.count(1)
+
+    async def subscribe(
+        self, resource: ResourceType, namespace: str, after: int, match: Selection
+    ) -> tuple[ResourceCache, Subscriber] | None:
+        """A watch served by ``resource``'s cache, or None if it must watch storage itself."""
+        if resource.definition:  # a custom resource may be served at several versions
+            return None
+        name = f"{resource.plural}.{resource.group}"
+        cache, _ = self._caches.get(name) or await self._start(name, resource, after)
+        if cache.ended:
+            cache, _ = await self._start(name, resource, after)
+        if after < cache.latest and await self._compacted(resource, after):
+            # The cache may remember further back than the shard's history window; a watch
+            # must not outlive the window it was promised (410, as the storage would answer).
+            gone = Subscriber(namespace, after, match)
+            gone.end(status.Gone(f"too old resource version: {after}"))
+            return cache, gone
+        subscriber = cache.subscribe(namespace, after, match)
+        return None if subscriber is None else (cache, subscriber)
+
+    async def _compacted(self, resource: ResourceType, revision: int) -> bool:
+        return isinstance(await self.storage.get(resource.storage_prefix(""), revision=revision), TooOld)
+
+    async def _start(self, name: str, resource: ResourceType, since: int) -> tuple[ResourceCache, ActorRef]:
+        if (previous := self._caches.pop(name, None)) is not None:
+            await self.owner.system.stop(previous[1])
+            if (started := self._caches.get(name)) is not None:  # by another watch meanwhile
+                return started
+        cache = ResourceCache(resource, since)
+        feed = self.owner.spawn(lambda: CacheFeed(cache), f"watch-cache-{next(self._feeds)}")
+        self.storage.watch(resource.storage_prefix(""), after_revision=since, watcher=feed, watch_id=name)
+        self._caches[name] = (cache, feed)
+        return cache, feed
