@@ -59,7 +59,7 @@ def test_a_watch_starts_from_a_remembered_version_in_its_namespace() -> None:
     assert late is not None and drained(late) == [("ADDED", "c", "3")]
 
 
-def test_older_versions_than_the_cache_remembers_need_a_storage_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_older_versions_than_remembered_need_a_storage_watch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(watch_cache, "REMEMBERED_CHANGES", 2)
     cache = ResourceCache(PODS, since=0)
     cache.record([put(f"p{i}", "", i) for i in range(1, 5)])
