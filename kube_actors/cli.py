@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--kubeconfig", type=Path, help="where to write a kubeconfig (default DATA_DIR/kubeconfig)"
     )
+    up.add_argument(
+        "--controllers",
+        default="*",
+        help="controllers the controller-manager runs: '*' for all (default), '' for none, "
+        "or comma-separated names",
+    )
     defaults = HistoryWindow()
     up.add_argument(
         "--history-revisions",
@@ -124,7 +130,13 @@ def run_up(args: argparse.Namespace) -> int:
         print(f"kube-actors up: {exc}", file=sys.stderr)
         return 2
     try:
-        config = ClusterConfig(storage, api_host=args.host, api_port=args.port, api_replicas=args.apiservers)
+        config = ClusterConfig(
+            storage,
+            api_host=args.host,
+            api_port=args.port,
+            api_replicas=args.apiservers,
+            controllers=_controllers(args.controllers),
+        )
     except ValueError as exc:
         print(f"kube-actors up: {exc}", file=sys.stderr)
         return 2
@@ -138,6 +150,18 @@ def run_up(args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _controllers(option: str) -> tuple[str, ...] | None:
+    """``--controllers``: '*' is every controller (an empty tuple), '' none (None).
+
+    >>> _controllers("*"), _controllers(""), _controllers("namespace, garbage-collector")
+    ((), None, ('namespace', 'garbage-collector'))
+    """
+    if option.strip() == "*":
+        return ()
+    names = tuple(name.strip() for name in option.split(",") if name.strip())
+    return names or None
 
 
 def entry_point() -> None:

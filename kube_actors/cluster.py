@@ -6,6 +6,7 @@ points ``kubectl`` at it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -13,26 +14,91 @@ from pathlib import Path
 import yaml
 
 from kube_actors.components.apiserver.server import ApiServer, ServingAt
-from kube_actors.components.etcd import spawn_shards
-from kube_actors.runtime import ActorSystem
+from kube_actors.components.controllers.manager import CONTROLLERS, ControllerManager
+from kube_actors.components.etcd.client import shard_factory, shard_path
+from kube_actors.runtime import Actor, ActorRef, ActorSystem
 from kube_actors.storage.config import StorageConfig
 
 API_PATH = "apiserver/0"
+CONTROLLER_MANAGER_PATH = "controller-manager"
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
     """``api_replicas`` apiservers serve on ``api_port``, ``api_port + 1``, ... (all on any free
-    port when ``api_port`` is 0); any of them serves any request."""
+    port when ``api_port`` is 0); any of them serves any request. ``controllers`` names the
+    controllers the controller-manager runs (None: no controller-manager; empty: all of them)."""
 
     storage: StorageConfig = field(default_factory=StorageConfig)
     api_host: str = "127.0.0.1"
     api_port: int = 6443
     api_replicas: int = 1
+    controllers: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.api_replicas < 1:
             raise ValueError("a cluster needs at least one apiserver replica")
+        unknown = sorted(set(self.controllers or ()) - set(CONTROLLERS))
+        if unknown:
+            raise ValueError(f"unknown controllers {unknown}: known are {sorted(CONTROLLERS)}")
+
+
+class Cluster:
+    """A running cluster's components in one ``ActorSystem``, by actor path: what
+    ``kube-actors up`` serves and what a scenario stops, restarts and adds nodes to. Each
+    component is remembered with the factory that made it, so a stopped one can start again
+    (an apiserver on the port it had)."""
+
+    def __init__(self, system: ActorSystem, config: ClusterConfig) -> None:
+        self.system = system
+        self.config = config
+        self.urls: list[str] = []
+        self._factories: dict[str, Callable[[], Actor]] = {}
+
+    @property
+    def api(self) -> ActorRef:
+        """The first apiserver, for in-cluster components and tests."""
+        return self.system.ref_for_path(API_PATH)
+
+    async def start(self) -> None:
+        config = self.config
+        for shard in config.storage.shard_map.shards:
+            self._spawn(shard_path(shard), shard_factory(self.system, config.storage, shard))
+        for replica in range(config.api_replicas):
+            port = config.api_port + replica if config.api_port else 0
+            self.urls.append(await self._start_apiserver(replica, port))
+        if config.controllers is not None:
+            self._spawn(CONTROLLER_MANAGER_PATH, partial(ControllerManager, self.api, config.controllers))
+
+    def running(self, path: str) -> bool:
+        return self.system.is_alive(self.system.ref_for_path(path))
+
+    async def stop(self, path: str) -> None:
+        """Stop the component at ``path`` (its children too)."""
+        if path not in self._factories:
+            raise KeyError(f"no component at {path!r}; there are {sorted(self._factories)}")
+        await self.system.stop(self.system.ref_for_path(path))
+
+    async def restart(self, path: str) -> None:
+        """Start a stopped component again, as it was configured."""
+        if self.running(path):
+            return
+        ref = self._spawn(path, self._factories[path])
+        if path.startswith("apiserver/"):
+            await ref.ask(ServingAt(), timeout=60)
+
+    def _spawn(self, path: str, factory: Callable[[], Actor]) -> ActorRef:
+        self._factories[path] = factory
+        return self.system.spawn(factory, path)
+
+    async def _start_apiserver(self, replica: int, port: int) -> str:
+        config = self.config
+        path = f"apiserver/{replica}"
+        serving = partial(ApiServer, config.storage.shard_map, host=config.api_host)
+        url: str = await self._spawn(path, partial(serving, port=port)).ask(ServingAt(), timeout=60)
+        if not port:  # serve on the same port after a restart, so clients find it again
+            self._factories[path] = partial(serving, port=int(url.rsplit(":", 1)[1]))
+        return url
 
 
 async def start_cluster(system: ActorSystem, config: ClusterConfig) -> str:
@@ -42,16 +108,9 @@ async def start_cluster(system: ActorSystem, config: ClusterConfig) -> str:
 
 async def start_cluster_replicas(system: ActorSystem, config: ClusterConfig) -> list[str]:
     """Start the components on ``system``; returns every apiserver replica's URL."""
-    spawn_shards(system, config.storage)
-    urls = []
-    for replica in range(config.api_replicas):
-        port = config.api_port + replica if config.api_port else 0
-        apiserver = system.spawn(
-            partial(ApiServer, config.storage.shard_map, host=config.api_host, port=port),
-            f"apiserver/{replica}",
-        )
-        urls.append(await apiserver.ask(ServingAt(), timeout=60))
-    return urls
+    cluster = Cluster(system, config)
+    await cluster.start()
+    return cluster.urls
 
 
 def kubeconfig(server: str) -> str:
@@ -86,7 +145,9 @@ def write_kubeconfig(path: Path, server: str) -> None:
 async def serve_until(stopped: asyncio.Event, config: ClusterConfig, kubeconfig_path: Path) -> None:
     """Run a cluster until ``stopped`` is set, with a kubeconfig written for it."""
     async with ActorSystem("local") as system:
-        urls = await start_cluster_replicas(system, config)
+        cluster = Cluster(system, config)
+        await cluster.start()
+        urls = cluster.urls
         await asyncio.to_thread(write_kubeconfig, kubeconfig_path, urls[0])
         print(f"kube-actors is serving the Kubernetes API at {' '.join(urls)}", flush=True)
         print(f"kubectl --kubeconfig {kubeconfig_path} get namespaces", flush=True)

@@ -5,7 +5,7 @@ owns it, wherever that shard runs, and speaks the shard messages so callers need
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -23,12 +23,17 @@ SHARD_PATH = "etcd"
 def spawn_shards(system: ActorSystem, config: StorageConfig) -> dict[str, ActorRef]:
     """Start one shard actor per shard of ``config.shard_map`` on ``system``, at ``etcd/<shard>``."""
     return {
-        shard: system.spawn(
-            partial(EtcdShard, shard, partial(config.make_backend, shard, system.clock), config.window),
-            f"{SHARD_PATH}/{shard}",
-        )
+        shard: system.spawn(shard_factory(system, config, shard), shard_path(shard))
         for shard in config.shard_map.shards
     }
+
+
+def shard_path(shard: str) -> str:
+    return f"{SHARD_PATH}/{shard}"
+
+
+def shard_factory(system: ActorSystem, config: StorageConfig, shard: str) -> Callable[[], EtcdShard]:
+    return partial(EtcdShard, shard, partial(config.make_backend, shard, system.clock), config.window)
 
 
 class StorageClient:
