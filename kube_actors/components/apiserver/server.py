@@ -15,6 +15,7 @@ from kube_actors.components.apiserver import messages as m
 from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.http import ApiHttp
+from kube_actors.components.apiserver.namespaces import ActiveNamespaces
 from kube_actors.components.apiserver.objects import ObjectStore
 from kube_actors.components.apiserver.routes import Target
 from kube_actors.components.apiserver.subresources import SERVED_SUBRESOURCES
@@ -58,6 +59,7 @@ class ApiServer(Actor):
         self.url = ""
         self.http: ApiHttp | None = None
         self.custom: CustomResources | None = None
+        self.namespaces: ActiveNamespaces | None = None
         self._watches = KeyedTasks()
 
     async def on_start(self) -> None:
@@ -70,6 +72,8 @@ class ApiServer(Actor):
         self.custom = CustomResources(self.table, objects)
         await self.custom.start(watches.open)
         self.verbs = Verbs(objects, watches.open, self.custom)
+        self.namespaces = self.verbs.active_namespaces
+        self.namespaces.start(watches.open)
         self.http = ApiHttp(self.table, self.verbs)
         self.url = await self.http.serve(self.host, self.port)
         self.log.info("apiserver_serving", url=self.url)
@@ -78,6 +82,8 @@ class ApiServer(Actor):
         await self._watches.close()
         if self.custom is not None:
             await self.custom.close()
+        if self.namespaces is not None:
+            await self.namespaces.close()
         if self.http is not None:
             await self.http.close()
 

@@ -31,6 +31,7 @@ from kube_actors.components.apiserver.crds.admission import (
 from kube_actors.components.apiserver.crds.definitions import CustomVersion, admitted
 from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
+from kube_actors.components.apiserver.namespaces import ActiveNamespaces
 from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, decode
 from kube_actors.components.apiserver.pod_actions import bound, evict
 from kube_actors.components.apiserver.routes import Target
@@ -70,6 +71,7 @@ class Verbs:
         self.objects = objects
         self.open_watch = open_watch
         self.custom = custom
+        self.active_namespaces = ActiveNamespaces(objects.clock)  # the apiserver starts it
         self.admission = admission or BuiltinAdmission(default_chain())
         self.table = custom.table
 
@@ -141,6 +143,8 @@ class Verbs:
 
     async def _namespace_phase(self, namespace: str) -> NamespacePhase:
         """What namespace lifecycle admission needs to know of a write's namespace."""
+        if namespace in self.active_namespaces:
+            return "Active"
         try:
             found = await self.objects.get(NAMESPACES, "", namespace)
         except status.ApiError as missing:
@@ -205,6 +209,8 @@ class Verbs:
     async def delete(self, target: Target, options: DeleteOptions | None = None) -> JsonObject:
         if not target.resource.definition:
             self.admission.deleting(target)
+        if target.resource is NAMESPACES:
+            self.active_namespaces.forget(target.name)  # before its watch event says so
         deleted = await self.objects.delete(target.resource, target.namespace, target.name, options)
         if target.resource is CRDS:
             self.custom.observe(deleted)  # no longer served; its objects are being deleted
