@@ -88,13 +88,21 @@ def scale_of(obj: JsonObject, paths: ScalePaths = WORKLOADS) -> JsonObject:
     }
 
 
-def initial_status(kind: str) -> JsonObject:
-    """The status a new object starts with, whatever the client sent (as Kubernetes resets it).
+def initial_status(kind: str, sent: object) -> JsonObject:
+    """The status a new object starts with, whatever the client sent (as Kubernetes resets it),
+    except a Node's: a kubelet registers its node with capacity and conditions in one create.
 
-    >>> initial_status("Pod"), initial_status("Deployment")
+    >>> initial_status("Pod", {"phase": "Running"}), initial_status("Deployment", None)
     ({'phase': 'Pending'}, {})
+    >>> initial_status("Node", {"capacity": {"cpu": "4"}})
+    {'capacity': {'cpu': '4'}}
     """
+    if kind in _KEPT_ON_CREATE and isinstance(sent, dict):
+        return sent
     return dict(_INITIAL_STATUS.get(kind, {}))
+
+
+_KEPT_ON_CREATE = ("Node",)
 
 
 _INITIAL_STATUS: dict[str, JsonObject] = {

@@ -132,7 +132,7 @@ class Verbs:
             body = admit(custom, body, write)
         else:
             if "status" in target.resource.subresources:
-                body["status"] = initial_status(target.resource.kind)  # status is the server's to set
+                body["status"] = initial_status(target.resource.kind, body.get("status"))
             body = self.admission.creating(target, namespace, body, uid, phase, write)
         if target.resource is CRDS:
             body = admitted(body, None, timestamp(self.objects.clock.now()))

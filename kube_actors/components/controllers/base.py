@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 
 from kube_actors.api import status
 from kube_actors.components.informing import InformingActor, JsonObject, object_key
+from kube_actors.components.wakeup import Wakeup
 from kube_actors.components.workqueue import WorkQueue
 from kube_actors.runtime import ActorRef
-from kube_actors.runtime.clock import Timer
 from kube_actors.runtime.message import message
 
 KEYS_PER_TURN = 20  # reconciles between two looks at the mailbox (watch batches, requests)
@@ -35,8 +35,7 @@ class Controller(InformingActor):
         super().__init__(api)
         self.queue = WorkQueue()
         self._processing_told = False
-        self._timer: Timer | None = None
-        self._timer_due: float | None = None
+        self._wakeup: Wakeup | None = None
 
     async def reconcile(self, key: str) -> float | None:
         """Bring ``key``'s object to its desired state; None when done, or seconds after which
@@ -60,8 +59,8 @@ class Controller(InformingActor):
         return await super().receive(message)
 
     async def on_stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        if self._wakeup is not None:
+            self._wakeup.cancel()
         await super().on_stop()
 
     async def _process(self) -> None:
@@ -89,14 +88,6 @@ class Controller(InformingActor):
 
     def _schedule(self) -> None:
         """Keep one timer, for the earliest delayed key."""
-        due = self.queue.next_due()
-        if due is None or (self._timer_due is not None and self._timer_due <= due):
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer_due = due
-        self._timer = self.clock.call_later(max(due - self.clock.now(), 0.0), self._wake)
-
-    def _wake(self) -> None:
-        self._timer, self._timer_due = None, None
-        self._process_soon()
+        if self._wakeup is None:
+            self._wakeup = Wakeup(self.clock, self._process_soon)
+        self._wakeup.at(self.queue.next_due())

@@ -35,6 +35,7 @@ class EtcdShard(Actor):
         self.backend: StorageBackend | None = None
         self._watches = KeyedTasks()
         self._compaction: Timer | None = None
+        self._compacted_to = 0
 
     async def on_start(self) -> None:
         backend = self._make_backend()
@@ -118,8 +119,9 @@ class EtcdShard(Actor):
         now, current = self.clock.now(), await backend.revision()
         self.history.record(now, current)
         target = self.history.compaction_target(now, current)
-        if target > 0:
+        if target > self._compacted_to:
             await backend.compact(target)
+            self._compacted_to = target
             self.log.debug("shard_compacted", shard=self.name, revision=target)
 
 
