@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="controllers the controller-manager runs: '*' for all (default), '' for none, "
         "or comma-separated names",
     )
+    up.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler")
     defaults = HistoryWindow()
     up.add_argument(
         "--history-revisions",
@@ -136,6 +137,7 @@ def run_up(args: argparse.Namespace) -> int:
             api_port=args.port,
             api_replicas=args.apiservers,
             controllers=_controllers(args.controllers),
+            scheduler=not args.no_scheduler,
         )
     except ValueError as exc:
         print(f"kube-actors up: {exc}", file=sys.stderr)

@@ -16,24 +16,28 @@ import yaml
 from kube_actors.components.apiserver.server import ApiServer, ServingAt
 from kube_actors.components.controllers.manager import CONTROLLERS, ControllerManager
 from kube_actors.components.etcd.client import shard_factory, shard_path
+from kube_actors.components.scheduler.scheduler import Scheduler
 from kube_actors.runtime import Actor, ActorRef, ActorSystem
 from kube_actors.storage.config import StorageConfig
 
 API_PATH = "apiserver/0"
 CONTROLLER_MANAGER_PATH = "controller-manager"
+SCHEDULER_PATH = "scheduler"
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
     """``api_replicas`` apiservers serve on ``api_port``, ``api_port + 1``, ... (all on any free
     port when ``api_port`` is 0); any of them serves any request. ``controllers`` names the
-    controllers the controller-manager runs (None: no controller-manager; empty: all of them)."""
+    controllers the controller-manager runs (None: no controller-manager; empty: all of them);
+    ``scheduler`` runs the scheduler with the shipped profiles."""
 
     storage: StorageConfig = field(default_factory=StorageConfig)
     api_host: str = "127.0.0.1"
     api_port: int = 6443
     api_replicas: int = 1
     controllers: tuple[str, ...] | None = None
+    scheduler: bool = False
 
     def __post_init__(self) -> None:
         if self.api_replicas < 1:
@@ -69,6 +73,8 @@ class Cluster:
             self.urls.append(await self._start_apiserver(replica, port))
         if config.controllers is not None:
             self._spawn(CONTROLLER_MANAGER_PATH, partial(ControllerManager, self.api, config.controllers))
+        if config.scheduler:
+            self._spawn(SCHEDULER_PATH, partial(Scheduler, self.api))
 
     def running(self, path: str) -> bool:
         return self.system.is_alive(self.system.ref_for_path(path))
