@@ -56,6 +56,7 @@ UnsupportedMediaType = _error("UnsupportedMediaType", 415)
 Invalid = _error("Invalid", 422)
 TooManyRequests = _error("TooManyRequests", 429)
 InternalError = _error("InternalError", 500)
+ServiceUnavailable = _error("ServiceUnavailable", 503)
 
 
 def not_found(kind: str, name: str, group: str = "") -> ApiError:

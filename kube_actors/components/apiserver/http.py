@@ -25,6 +25,7 @@ from kube_actors.components.apiserver import discovery, tables
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.objects import JsonObject
+from kube_actors.components.apiserver.pod_logs import PodLogReader, log_request
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
 from kube_actors.components.apiserver.verbs import Verbs, selection
@@ -43,9 +44,10 @@ def json_response(body: Any, code: int = 200) -> web.Response:
 class ApiHttp:
     """The aiohttp application in front of one apiserver replica."""
 
-    def __init__(self, table: ResourceTable, verbs: Verbs) -> None:
+    def __init__(self, table: ResourceTable, verbs: Verbs, logs: PodLogReader) -> None:
         self.table = table
         self.verbs = verbs
+        self.logs = logs
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._statuses])
         self.app.router.add_route("*", "/{tail:.*}", self._route)
         self._runner: web.AppRunner | None = None
@@ -133,6 +135,8 @@ class ApiHttp:
     ) -> dict[str, Callable[[web.Request, Target], Awaitable[web.StreamResponse]]]:
         if target.subresource in ACTIONS:
             return {"POST": self._act}
+        if target.subresource == "log":
+            return {"GET": self._log}
         if target.subresource:
             return {"GET": self._get, "PUT": self._replace, "PATCH": self._patch}
         if target.name:
@@ -146,6 +150,24 @@ class ApiHttp:
         if tables.wants_table(request.headers.get("Accept", "")):
             return json_response(self._table(request, target, [found], found["metadata"]["resourceVersion"]))
         return json_response(found)
+
+    async def _log(self, request: web.Request, target: Target) -> web.StreamResponse:
+        """Plain text from the pod's kubelet; with ``follow``, streamed while it runs."""
+        reading, follow = log_request(target.namespace, target.name, request.query)
+        pieces = self.logs.read(reading, follow)
+        first = await anext(pieces, "")  # errors (no such pod, no host) become a Status
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        try:
+            await response.write(first.encode())
+            async for piece in pieces:
+                await response.write(piece.encode())
+        except ConnectionResetError:
+            pass  # the follower left
+        finally:
+            await pieces.aclose()
+        return response
 
     async def _list_or_watch(self, request: web.Request, target: Target) -> web.StreamResponse:
         query = request.query

@@ -17,6 +17,7 @@ from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.http import ApiHttp
 from kube_actors.components.apiserver.namespaces import ActiveNamespaces
 from kube_actors.components.apiserver.objects import ObjectStore
+from kube_actors.components.apiserver.pod_logs import PodLogReader
 from kube_actors.components.apiserver.routes import Target
 from kube_actors.components.apiserver.subresources import SERVED_SUBRESOURCES
 from kube_actors.components.apiserver.verbs import Verbs, selection
@@ -74,7 +75,7 @@ class ApiServer(Actor):
         self.verbs = Verbs(objects, watches.open, self.custom)
         self.namespaces = self.verbs.active_namespaces
         self.namespaces.start(watches.open)
-        self.http = ApiHttp(self.table, self.verbs)
+        self.http = ApiHttp(self.table, self.verbs, PodLogReader(self.system, objects))
         self.url = await self.http.serve(self.host, self.port)
         self.log.info("apiserver_serving", url=self.url)
 

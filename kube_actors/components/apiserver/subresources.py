@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # objects imports deleting, which reads CRDs through crds.def
     from kube_actors.components.apiserver.objects import Shape
 
 JsonObject = dict[str, Any]
-SERVED_SUBRESOURCES = frozenset({"status", "scale", "binding", "eviction"})
+SERVED_SUBRESOURCES = frozenset({"status", "scale", "binding", "eviction", "log"})
 ACTIONS = frozenset({"binding", "eviction"})  # subresources one POSTs to
 
 
