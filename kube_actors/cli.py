@@ -81,6 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between compactions of old history (default %(default)s)",
     )
 
+    run = commands.add_parser("run", help="run a scenario file: boot, apply, play its timeline, check")
+    run.add_argument("file", type=Path, help="the scenario (YAML)")
+    run.add_argument("--seed", type=int, help="seed for every random choice (default: the file's)")
+    run.add_argument(
+        "--clock", choices=("virtual", "real"), default="virtual", help="simulated (default) or real time"
+    )
+    run.add_argument("--report", type=Path, metavar="DIR", help="write result.json and report.html to DIR")
+
+    scenario = commands.add_parser("scenario", help="scenario file tools")
+    scenario_commands = scenario.add_subparsers(dest="scenario_command", metavar="TOOL", required=True)
+    schema = scenario_commands.add_parser("schema", help="print (or write) the JSON Schema of scenario files")
+    schema.add_argument("--output", type=Path, help="write it to this file instead")
+
     bench = commands.add_parser("bench", help="run a benchmark: print a table, optionally write JSON")
     bench.add_argument("name", choices=BENCHMARKS, help="which benchmark")
     bench.add_argument("--quick", action="store_true", help="reduced size, for smoke tests")
@@ -101,6 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     if args.command == "up":
         return run_up(args)
+    if args.command == "run":
+        from kube_actors.scenario.command import run_command
+
+        return run_command(args.file, seed=args.seed, clock=args.clock, report_dir=args.report)
+    if args.command == "scenario":
+        from kube_actors.scenario.command import schema_command
+
+        return schema_command(args.output)
     if args.command == "bench":
         return run_benchmark(args.name, quick=args.quick, json_path=args.json, check=args.check)
     raise AssertionError(f"unhandled command {args.command}")

@@ -5,7 +5,12 @@ once, then watch from the list's resourceVersion, and relist when the watch is t
 ``Informer`` is the cache (plain state, no I/O); ``InformingActor`` is the shell that lists and
 watches through the apiserver's actor messages (``components/apiserver/messages.py``), routes the
 ``ObjectEvents`` batches into its informers and hands the resulting ``Change``s to
-``on_changes``. Subclasses handle their other messages in ``handle``.
+``on_changes``. Subclasses handle their other messages in ``handle``. When a watch ends (410, or
+its apiserver stopped) the informer lists again, retrying with backoff while the apiserver is
+unreachable, as a reflector does.
+
+Objects in the caches and in changes may be shared with other watchers in the same process:
+treat them as read-only (copy before changing one), as client-go asks of informer caches.
 """
 
 from __future__ import annotations
@@ -15,13 +20,24 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
 from kube_actors.runtime import Actor, ActorRef
+from kube_actors.runtime.errors import ActorDeadError, AskTimeoutError, DeliveryError
+from kube_actors.runtime.message import message
 
 JsonObject = dict[str, Any]
 IndexKey = Callable[[JsonObject], Iterable[Hashable]]
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+RELIST_BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # seconds between failed relists
+
+
+@message("informer.Relist")
+class Relist:
+    """An informer's note to its actor: list and watch ``resource`` again (after a failure)."""
+
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +189,7 @@ class InformingActor(Actor):
     def __init__(self, api: ActorRef) -> None:
         self.api = api
         self._informers: dict[str, Informer] = {}  # by current watch id
+        self._relisting: dict[str, tuple[Informer, int]] = {}  # informers waiting to relist, failures
 
     async def inform(
         self, resource: str, *, namespace: str = "", label_selector: str = "", field_selector: str = ""
@@ -194,12 +211,17 @@ class InformingActor(Actor):
         if isinstance(message, m.ObjectEvents):
             await self._watched(message)
             return None
+        if isinstance(message, Relist):
+            if (waiting := self._relisting.pop(message.key, None)) is not None:
+                await self._relist(*waiting)
+            return None
         return await self.handle(message)
 
     async def on_stop(self) -> None:
         for watch_id in list(self._informers):
             self.api.tell(m.StopWatch(watch_id, str(self.ref.address)))
         self._informers.clear()
+        self._relisting.clear()
 
     async def _watched(self, batch: m.ObjectEvents) -> None:
         informer = self._informers.get(batch.watch_id)
@@ -211,11 +233,23 @@ class InformingActor(Actor):
                 await self.on_changes(informer, changes)
             del self._informers[batch.watch_id]
             self.log.info("informer_relist", resource=informer.resource, reason=batch.events[-1]["object"])
-            await self._list_and_watch(informer)
+            await self._relist(informer, 0)
             return
         changes = informer.apply(batch.events)
         if changes:
             await self.on_changes(informer, changes)
+
+    async def _relist(self, informer: Informer, failures: int) -> None:
+        try:
+            await self._list_and_watch(informer)
+        except (status.ApiError, ActorDeadError, AskTimeoutError, DeliveryError) as failed:
+            delay = RELIST_BACKOFF[min(failures, len(RELIST_BACKOFF) - 1)]
+            key = f"{informer.resource}#{id(informer)}"
+            self._relisting[key] = (informer, failures + 1)
+            self.clock.call_later(delay, self.ref.tell, Relist(key))
+            self.log.info(
+                "informer_relist_failed", resource=informer.resource, reason=str(failed), retry_in=delay
+            )
 
     async def _list_and_watch(self, informer: Informer) -> None:
         selection = (informer.namespace, informer.label_selector, informer.field_selector)

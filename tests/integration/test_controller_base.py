@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from kube_actors.api import status
-from kube_actors.cluster import API_PATH, ClusterConfig, start_cluster
+from kube_actors.cluster import API_PATH, Cluster, ClusterConfig, start_cluster
 from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.informing import Change, Informer, split_key
 from kube_actors.runtime import ActorRef, ActorSystem
-from kube_actors.runtime.clock import VirtualClock
+from kube_actors.runtime.clock import VirtualClock, sleep
 from kube_actors.storage.config import StorageConfig
 from tests.waiting import eventually
 
@@ -91,3 +91,29 @@ async def test_reconciles_listed_and_watched_objects_and_retries_failures(
     count = len(seen)
     await api.ask(m.DeleteObject("configmaps", "default", "after"))
     await eventually(lambda: ("default/after" in [k for k, _ in seen[count:]]))
+
+
+async def test_controllers_carry_on_after_their_apiserver_restarts(
+    tmp_path: Path, virtual_clock: VirtualClock
+) -> None:
+    async with ActorSystem("cp", clock=virtual_clock) as system:
+        cluster = Cluster(system, ClusterConfig(StorageConfig("memory", data_dir=tmp_path), api_port=0))
+        await cluster.start()
+        api = cluster.api
+        seen: list[tuple[str, float]] = []
+        system.spawn(lambda: Stamper(api, seen), "controllers/stamper")
+        await api.ask(m.CreateObject("configmaps", "default", configmap("before")))
+
+        async def stamped_before() -> bool:
+            return await stamped(api) == ["before"]
+
+        await eventually(stamped_before)
+        await cluster.stop(API_PATH)
+        await sleep(virtual_clock, 5)  # the controller's relists fail meanwhile, and back off
+        await cluster.restart(API_PATH)
+        await api.ask(m.CreateObject("configmaps", "default", configmap("after")))
+
+        async def both_stamped() -> bool:
+            return await stamped(api) == ["after", "before"]
+
+        await eventually(both_stamped)

@@ -6,6 +6,7 @@ serve the same custom resources, see ``crds.serving``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -148,6 +149,11 @@ class ApiServer(Actor):
                 await watcher.ask(m.ObjectEvents(request.watch_id, batch), timeout=WATCH_ACK_TIMEOUT)
         except (ActorDeadError, DeliveryError, AskTimeoutError) as gone:
             self.log.info("api_watcher_gone", watch_id=request.watch_id, reason=str(gone))
+        except asyncio.CancelledError:
+            # This apiserver is stopping: say so, so the watcher lists again (elsewhere, later).
+            closed = status.Gone("the apiserver serving this watch is shutting down")
+            watcher.tell(m.ObjectEvents(request.watch_id, [{"type": "ERROR", "object": closed.status()}]))
+            raise
         finally:
             await batches.aclose()
 
