@@ -14,7 +14,7 @@ from kube_actors import __version__
 from kube_actors.runtime.logs import configure_logging
 from kube_actors.storage.history import HistoryWindow
 
-BENCHMARKS = ("apiserver", "messaging", "storage")
+BENCHMARKS = ("apiserver", "controllers", "messaging", "storage")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -190,8 +190,12 @@ class Verbs:
         patched = apply(current, patch)
         if not isinstance(patched, dict):
             raise status.BadRequest("the patch did not produce an object")
-        # The patch was made against this version: a concurrent write makes it a 409.
-        patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
+        # The patch was made against this version: a concurrent write makes it a 409. A patch
+        # that names a resourceVersion makes it a precondition, as in Kubernetes.
+        metadata, version = patched.setdefault("metadata", {}), current["metadata"]["resourceVersion"]
+        if metadata.get("resourceVersion") not in (None, version):
+            raise status.conflict(target.resource.plural, target.name, target.resource.group)
+        metadata["resourceVersion"] = version
         return await self.replace(target, patched, write)
 
     async def act(self, target: Target, body: JsonObject) -> JsonObject:

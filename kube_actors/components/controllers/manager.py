@@ -14,14 +14,18 @@ from functools import partial
 from typing import Any
 
 from kube_actors.components.controllers.base import Controller
+from kube_actors.components.controllers.deployment.controller import DeploymentController
 from kube_actors.components.controllers.garbage_collector.controller import GarbageCollector
 from kube_actors.components.controllers.namespaces.controller import NamespaceController
+from kube_actors.components.controllers.replicaset.controller import ReplicaSetController
 from kube_actors.runtime import Actor, ActorRef
 from kube_actors.runtime.errors import BadRequestError
 
 ControllerFactory = Callable[[ActorRef], Controller]
 
 CONTROLLERS: dict[str, ControllerFactory] = {
+    "deployment": DeploymentController,
+    "replicaset": ReplicaSetController,
     "garbage-collector": GarbageCollector,
     "namespace": NamespaceController,
 }
