@@ -9,12 +9,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kube_actors import __version__
 from kube_actors.runtime.logs import configure_logging
 from kube_actors.storage.history import HistoryWindow
 
-BENCHMARKS = ("apiserver", "controllers", "messaging", "storage")
+if TYPE_CHECKING:
+    from kube_actors.components.kubelet import KubeletConfig
+
+BENCHMARKS = ("apiserver", "controllers", "kubelets", "messaging", "storage")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         "or comma-separated names",
     )
     up.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler")
+    up.add_argument("--nodes", type=int, default=0, help="kubelets to run: node-1 .. node-N (default 0)")
+    up.add_argument("--node-cpu", default="4", help="each node's CPU capacity (default 4)")
+    up.add_argument("--node-memory", default="16Gi", help="each node's memory capacity (default 16Gi)")
+    up.add_argument("--node-pods", default="110", help="pods each node may run (default 110)")
     defaults = HistoryWindow()
     up.add_argument(
         "--history-revisions",
@@ -159,6 +167,7 @@ def run_up(args: argparse.Namespace) -> int:
             api_replicas=args.apiservers,
             controllers=_controllers(args.controllers),
             scheduler=not args.no_scheduler,
+            nodes=_nodes(args),
         )
     except ValueError as exc:
         print(f"kube-actors up: {exc}", file=sys.stderr)
@@ -173,6 +182,16 @@ def run_up(args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _nodes(args: argparse.Namespace) -> tuple[KubeletConfig, ...]:
+    """``--nodes N`` kubelets of the ``--node-*`` size; a bad size is a ValueError."""
+    from kube_actors.components.kubelet import KubeletConfig, node_pool
+
+    capacity = {"cpu": args.node_cpu, "memory": args.node_memory, "pods": args.node_pods}
+    if args.nodes < 0:
+        raise ValueError("--nodes must be 0 or more")
+    return tuple(node_pool(args.nodes, template=KubeletConfig("node", capacity=capacity)))
 
 
 def _controllers(option: str) -> tuple[str, ...] | None:

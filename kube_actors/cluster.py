@@ -6,7 +6,7 @@ points ``kubectl`` at it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -14,10 +14,12 @@ from pathlib import Path
 import yaml
 
 from kube_actors.components.apiserver.server import ApiServer, ServingAt
-from kube_actors.components.controllers.manager import CONTROLLERS, ControllerManager
+from kube_actors.components.controllers.manager import CONTROLLERS, ControllerManager, ControllerSettings
 from kube_actors.components.etcd.client import shard_factory, shard_path
+from kube_actors.components.kubelet import Kubelet, KubeletConfig, kubelet_path
 from kube_actors.components.scheduler.scheduler import Scheduler
 from kube_actors.runtime import Actor, ActorRef, ActorSystem
+from kube_actors.scheduling.profiles import SHIPPED_PROFILES
 from kube_actors.storage.config import StorageConfig
 
 API_PATH = "apiserver/0"
@@ -30,7 +32,10 @@ class ClusterConfig:
     """``api_replicas`` apiservers serve on ``api_port``, ``api_port + 1``, ... (all on any free
     port when ``api_port`` is 0); any of them serves any request. ``controllers`` names the
     controllers the controller-manager runs (None: no controller-manager; empty: all of them);
-    ``scheduler`` runs the scheduler with the shipped profiles."""
+    ``scheduler`` runs the scheduler with the shipped ``profiles`` (all if empty); ``nodes`` are
+    the kubelets (each registers its Node). ``toleration_seconds`` is how long pods stay on a
+    not-ready or unreachable node (DefaultTolerationSeconds admission), ``controller_settings``
+    the controller-manager's flags (the node monitor grace period ...)."""
 
     storage: StorageConfig = field(default_factory=StorageConfig)
     api_host: str = "127.0.0.1"
@@ -38,6 +43,10 @@ class ClusterConfig:
     api_replicas: int = 1
     controllers: tuple[str, ...] | None = None
     scheduler: bool = False
+    profiles: tuple[str, ...] = ()
+    nodes: tuple[KubeletConfig, ...] = ()
+    toleration_seconds: int = 300
+    controller_settings: ControllerSettings = field(default_factory=ControllerSettings)
 
     def __post_init__(self) -> None:
         if self.api_replicas < 1:
@@ -45,6 +54,9 @@ class ClusterConfig:
         unknown = sorted(set(self.controllers or ()) - set(CONTROLLERS))
         if unknown:
             raise ValueError(f"unknown controllers {unknown}: known are {sorted(CONTROLLERS)}")
+        unknown = sorted(set(self.profiles) - set(SHIPPED_PROFILES))
+        if unknown:
+            raise ValueError(f"unknown scheduler profiles {unknown}: known are {sorted(SHIPPED_PROFILES)}")
 
 
 class Cluster:
@@ -72,9 +84,17 @@ class Cluster:
             port = config.api_port + replica if config.api_port else 0
             self.urls.append(await self._start_apiserver(replica, port))
         if config.controllers is not None:
-            self._spawn(CONTROLLER_MANAGER_PATH, partial(ControllerManager, self.api, config.controllers))
+            manager = partial(ControllerManager, self.api, config.controllers, config.controller_settings)
+            self._spawn(CONTROLLER_MANAGER_PATH, manager)
         if config.scheduler:
-            self._spawn(SCHEDULER_PATH, partial(Scheduler, self.api))
+            profiles = {name: SHIPPED_PROFILES[name] for name in config.profiles or SHIPPED_PROFILES}
+            self._spawn(SCHEDULER_PATH, partial(Scheduler, self.api, profiles))
+        await self.add_nodes(config.nodes)
+
+    async def add_nodes(self, nodes: Iterable[KubeletConfig]) -> None:
+        """Start a kubelet per node; each registers its Node and heartbeats on its own."""
+        for node in nodes:
+            self._spawn(kubelet_path(node.name), partial(Kubelet, self.api, node))
 
     def running(self, path: str) -> bool:
         return self.system.is_alive(self.system.ref_for_path(path))
@@ -100,7 +120,12 @@ class Cluster:
     async def _start_apiserver(self, replica: int, port: int) -> str:
         config = self.config
         path = f"apiserver/{replica}"
-        serving = partial(ApiServer, config.storage.shard_map, host=config.api_host)
+        serving = partial(
+            ApiServer,
+            config.storage.shard_map,
+            host=config.api_host,
+            toleration_seconds=config.toleration_seconds,
+        )
         url: str = await self._spawn(path, partial(serving, port=port)).ask(ServingAt(), timeout=60)
         if not port:  # serve on the same port after a restart, so clients find it again
             self._factories[path] = partial(serving, port=int(url.rsplit(":", 1)[1]))

@@ -45,6 +45,13 @@ async def cluster(tmp_path: Path, virtual_clock: VirtualClock) -> AsyncIterator[
         yield system, api
 
 
+async def add_ready_node(api: ActorRef, body: dict[str, Any]) -> None:
+    """A Node as a kubelet and the node lifecycle controller leave it once Ready: created (with
+    the not-ready taint admission gives every new node), then untainted."""
+    await api.ask(m.CreateObject("nodes", "", body))
+    await api.ask(m.PatchObject("nodes", "", body["metadata"]["name"], {"spec": {"taints": None}}))
+
+
 async def placement(api: ActorRef) -> dict[str, str]:
     listed = await api.ask(m.ListObjects("pods", "default"))
     return {p["metadata"]["name"]: p["spec"].get("nodeName", "") for p in listed["items"]}
@@ -53,7 +60,7 @@ async def placement(api: ActorRef) -> dict[str, str]:
 async def test_pods_fill_the_nodes_then_wait_for_room(cluster: tuple[ActorSystem, ActorRef]) -> None:
     _, api = cluster
     for name in ["node-a", "node-b", "node-c"]:
-        await api.ask(m.CreateObject("nodes", "", node(name)))
+        await add_ready_node(api, node(name))
     for i in range(7):
         await api.ask(m.CreateObject("pods", "default", pod(f"web-{i}")))
 
@@ -87,7 +94,7 @@ async def test_pods_fill_the_nodes_then_wait_for_room(cluster: tuple[ActorSystem
 
 async def test_a_pod_waits_for_a_node_with_its_labels(cluster: tuple[ActorSystem, ActorRef]) -> None:
     _, api = cluster
-    await api.ask(m.CreateObject("nodes", "", node("plain")))
+    await add_ready_node(api, node("plain"))
     await api.ask(m.CreateObject("pods", "default", pod("gpu-job", selector={"gpu": "true"})))
     await api.ask(m.CreateObject("pods", "default", pod("anywhere")))
 
@@ -96,7 +103,7 @@ async def test_a_pod_waits_for_a_node_with_its_labels(cluster: tuple[ActorSystem
 
     await eventually(anywhere_bound)
     assert (await placement(api))["gpu-job"] == ""
-    await api.ask(m.CreateObject("nodes", "", node("gpu-1", labels={"gpu": "true"})))
+    await add_ready_node(api, node("gpu-1", labels={"gpu": "true"}))
 
     async def gpu_job_bound() -> bool:
         return (await placement(api))["gpu-job"] == "gpu-1"

@@ -15,6 +15,7 @@ from kube_actors.api import status
 from kube_actors.api.admission.base import AdmissionPlugin, AdmissionRequest, AdmissionResult, JsonObject
 from kube_actors.api.admission.image_policy import ImagePolicy
 from kube_actors.api.admission.namespaces import NamespaceLifecycle
+from kube_actors.api.admission.node_taints import TaintNodesByCondition
 from kube_actors.api.admission.tolerations import DefaultTolerationSeconds
 from kube_actors.api.validation import Cause, validate
 
@@ -64,11 +65,16 @@ class AdmissionChain:
         return AdmissionResult(request.object, tuple(warnings))
 
 
-def default_chain(*, deny_latest: bool = False) -> AdmissionChain:
+def default_chain(*, deny_latest: bool = False, toleration_seconds: int = 300) -> AdmissionChain:
     """The built-in chain, in Kubernetes' recommended order: NamespaceLifecycle first (nothing
-    else runs for a write into a missing or terminating namespace), DefaultTolerationSeconds,
+    else runs for a write into a missing or terminating namespace), DefaultTolerationSeconds
+    (``toleration_seconds`` of not-ready and unreachable nodes), TaintNodesByCondition,
     validation, then ImagePolicy (warning about ``latest``, or refusing it)."""
     return AdmissionChain(
-        mutating=(NamespaceLifecycle(), DefaultTolerationSeconds()),
+        mutating=(
+            NamespaceLifecycle(),
+            DefaultTolerationSeconds(toleration_seconds, toleration_seconds),
+            TaintNodesByCondition(),
+        ),
         validating=(ImagePolicy(deny=deny_latest),),
     )

@@ -96,8 +96,11 @@ def deletion_finished(resource: ResourceType, obj: JsonObject) -> bool:
 
 
 def _pod_grace(resource: ResourceType, obj: JsonObject, options: DeleteOptions) -> int:
-    """Seconds a pod on a node gets to stop; 0 for anything else (and for unscheduled pods)."""
+    """Seconds a pod on a node gets to stop; 0 for anything else (unscheduled pods, and pods
+    that have finished: nothing runs that could stop gracefully)."""
     if resource is not PODS or not obj.get("spec", {}).get("nodeName"):
+        return 0
+    if obj.get("status", {}).get("phase") in ("Succeeded", "Failed"):
         return 0
     if options.grace_period is not None:
         return options.grace_period

@@ -60,13 +60,15 @@ class PatchObject:
 
 @message("api.Delete")
 class DeleteObject:
-    """``grace_period`` None: the pod's own; 0: at once (what a kubelet sends when done)."""
+    """``grace_period`` None: the pod's own; 0: at once (what a kubelet sends when done).
+    ``uid``: delete only this incarnation of the object (a 409 if the name now has another)."""
 
     resource: str
     namespace: str
     name: str
     grace_period: int | None = None
     propagation: str = "Background"
+    uid: str = ""
 
 
 @message("api.Bind")

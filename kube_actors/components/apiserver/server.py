@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from kube_actors.api import status
+from kube_actors.api.admission import default_chain
 from kube_actors.api.resources import NAMESPACES, ResourceTable
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.admitting import BuiltinAdmission
 from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.http import ApiHttp
@@ -53,8 +55,11 @@ class ApiServer(Actor):
         host: str = "127.0.0.1",
         port: int = 6443,
         shard_hosts: Mapping[str, str] | None = None,
+        toleration_seconds: int = 300,
     ) -> None:
+        """``toleration_seconds``: how long pods tolerate a not-ready or unreachable node."""
         self.shard_map = shard_map
+        self.toleration_seconds = toleration_seconds
         self.host = host
         self.port = port
         self.shard_hosts = shard_hosts
@@ -73,7 +78,8 @@ class ApiServer(Actor):
         # The custom resources already defined are served before the first request is.
         self.custom = CustomResources(self.table, objects)
         await self.custom.start(watches.open)
-        self.verbs = Verbs(objects, watches.open, self.custom)
+        admission = BuiltinAdmission(default_chain(toleration_seconds=self.toleration_seconds))
+        self.verbs = Verbs(objects, watches.open, self.custom, admission)
         self.namespaces = self.verbs.active_namespaces
         self.namespaces.start(watches.open)
         self.http = ApiHttp(self.table, self.verbs, PodLogReader(self.system, objects))
@@ -107,8 +113,8 @@ class ApiServer(Actor):
             case m.PatchObject(resource, namespace, name, patch, patch_type, subresource):
                 target = self._target(resource, namespace, name, subresource)
                 return defer(verbs.patch(target, patch_type, patch))
-            case m.DeleteObject(resource, namespace, name, grace_period, propagation):
-                options = DeleteOptions(propagation, grace_period)
+            case m.DeleteObject(resource, namespace, name, grace_period, propagation, uid):
+                options = DeleteOptions(propagation, grace_period, precondition_uid=uid)
                 return defer(verbs.delete(self._target(resource, namespace, name), options))
             case m.BindPod(namespace, name, node):
                 binding = {"target": {"kind": "Node", "name": node}}

@@ -4,12 +4,14 @@ controller-manager") and its supervisor restarts a controller that crashed, whic
 and carries on: level-triggered loops lose nothing by restarting.
 
 ``CONTROLLERS`` names every controller the way ``kube-controller-manager --controllers`` does;
-``enabled`` picks some (all by default).
+``enabled`` picks some (all by default). ``ControllerSettings`` holds what the real one takes as
+flags (``--node-monitor-grace-period`` ...), one field per controller that has any.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -17,28 +19,40 @@ from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.deployment.controller import DeploymentController
 from kube_actors.components.controllers.garbage_collector.controller import GarbageCollector
 from kube_actors.components.controllers.namespaces.controller import NamespaceController
+from kube_actors.components.controllers.node_health import NodeLifecycleConfig
+from kube_actors.components.controllers.node_lifecycle import NodeLifecycleController
 from kube_actors.components.controllers.replicaset.controller import ReplicaSetController
 from kube_actors.runtime import Actor, ActorRef
 from kube_actors.runtime.errors import BadRequestError
 
-ControllerFactory = Callable[[ActorRef], Controller]
+
+@dataclass(frozen=True)
+class ControllerSettings:
+    node_lifecycle: NodeLifecycleConfig = field(default_factory=NodeLifecycleConfig)
+
+
+ControllerFactory = Callable[[ActorRef, ControllerSettings], Controller]
 
 CONTROLLERS: dict[str, ControllerFactory] = {
-    "deployment": DeploymentController,
-    "replicaset": ReplicaSetController,
-    "garbage-collector": GarbageCollector,
-    "namespace": NamespaceController,
+    "deployment": lambda api, _: DeploymentController(api),
+    "replicaset": lambda api, _: ReplicaSetController(api),
+    "garbage-collector": lambda api, _: GarbageCollector(api),
+    "namespace": lambda api, _: NamespaceController(api),
+    "node-lifecycle": lambda api, settings: NodeLifecycleController(api, settings.node_lifecycle),
 }
 
 
 class ControllerManager(Actor):
-    def __init__(self, api: ActorRef, enabled: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, api: ActorRef, enabled: tuple[str, ...] = (), settings: ControllerSettings | None = None
+    ) -> None:
         self.api = api
         self.enabled = enabled or tuple(CONTROLLERS)
+        self.settings = settings or ControllerSettings()
 
     async def on_start(self) -> None:
         for name in self.enabled:
-            self.spawn(partial(CONTROLLERS[name], self.api), name)
+            self.spawn(partial(CONTROLLERS[name], self.api, self.settings), name)
         self.log.info("controllers_started", controllers=list(self.enabled))
 
     async def receive(self, message: Any) -> Any:
