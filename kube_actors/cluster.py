@@ -16,7 +16,7 @@ import yaml
 from kube_actors.components.apiserver.server import ApiServer, ServingAt
 from kube_actors.components.controllers.manager import CONTROLLERS, ControllerManager, ControllerSettings
 from kube_actors.components.etcd.client import shard_factory, shard_path
-from kube_actors.components.kubelet import Kubelet, KubeletConfig, kubelet_path
+from kube_actors.components.kubelet import CrashContainer, Kubelet, KubeletConfig, SetUsage, kubelet_path
 from kube_actors.components.scheduler.scheduler import Scheduler
 from kube_actors.runtime import Actor, ActorRef, ActorSystem
 from kube_actors.scheduling.profiles import SHIPPED_PROFILES
@@ -96,6 +96,21 @@ class Cluster:
         for node in nodes:
             self._spawn(kubelet_path(node.name), partial(Kubelet, self.api, node))
 
+    async def crash_container(
+        self, node: str, namespace: str, pod: str, container: str, exit_code: int
+    ) -> None:
+        """The container's process exits now (the kubelet restarts it per restartPolicy)."""
+        await self._kubelet(node).ask(CrashContainer(namespace, pod, container, exit_code))
+
+    async def set_usage(
+        self, node: str, namespace: str, pod: str, container: str, memory: str | None, cpu: str | None
+    ) -> None:
+        """From now on the container uses this memory (a quantity or a ramp) and cpu."""
+        await self._kubelet(node).ask(SetUsage(namespace, pod, container, memory, cpu))
+
+    def _kubelet(self, node: str) -> ActorRef:
+        return self.system.ref_for_path(kubelet_path(node))
+
     def running(self, path: str) -> bool:
         return self.system.is_alive(self.system.ref_for_path(path))
 
@@ -104,6 +119,12 @@ class Cluster:
         if path not in self._factories:
             raise KeyError(f"no component at {path!r}; there are {sorted(self._factories)}")
         await self.system.stop(self.system.ref_for_path(path))
+
+    async def stop_all(self) -> None:
+        """Stop every component, the last started first: the node agents and controllers
+        before the apiservers they talk to, the apiservers before the storage."""
+        for path in reversed(list(self._factories)):
+            await self.system.stop(self.system.ref_for_path(path))
 
     async def restart(self, path: str) -> None:
         """Start a stopped component again, as it was configured."""
@@ -183,3 +204,4 @@ async def serve_until(stopped: asyncio.Event, config: ClusterConfig, kubeconfig_
         print(f"kube-actors is serving the Kubernetes API at {' '.join(urls)}", flush=True)
         print(f"kubectl --kubeconfig {kubeconfig_path} get namespaces", flush=True)
         await stopped.wait()
+        await cluster.stop_all()

@@ -126,6 +126,8 @@ class _Run:
         ended = await self._loop(acting)
         await acting.cancel_background()
         outcomes = self.play.finish(self.now())
+        await self.system.stop(recorder)
+        await cluster.stop_all()
         return RunResult(
             name=self.scenario.name,
             path=str(self.scenario.path),

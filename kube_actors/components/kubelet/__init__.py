@@ -6,7 +6,8 @@ Inside: ``config`` (a node pool as data), ``base`` (the CRI Protocol), ``simulat
 ``sim_script`` (the simulated runtime and the annotations that script it), ``ipam``, the pure
 cores (``core``, ``pod_worker``, ``pod_records``, ``pod_status``, ``probes``, ``backoff``,
 ``admission``, ``eviction``, ``resources``, ``node_status``, ``logs``), ``actions`` (what the
-cores decide) and ``kubelet`` (the actor shell), ``messages`` (``ReadLogs``).
+cores decide) and ``kubelet`` (the actor shell), ``faults`` (the faults scenarios inject),
+``messages`` (``ReadLogs``, ``CrashContainer``, ``SetUsage``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import partial
 
 from kube_actors.components.kubelet.config import KubeletConfig, RuntimeDefaults, node_pool
 from kube_actors.components.kubelet.kubelet import Kubelet
-from kube_actors.components.kubelet.messages import PodLogs, ReadLogs
+from kube_actors.components.kubelet.messages import CrashContainer, PodLogs, ReadLogs, SetUsage
 from kube_actors.runtime import ActorRef, ActorSystem
 
 KUBELET_PATH = "kubelet"
@@ -34,11 +35,13 @@ def spawn_kubelets(system: ActorSystem, api: ActorRef, configs: Iterable[Kubelet
 
 
 __all__ = [
+    "CrashContainer",
     "Kubelet",
     "KubeletConfig",
     "PodLogs",
     "ReadLogs",
     "RuntimeDefaults",
+    "SetUsage",
     "kubelet_path",
     "node_pool",
     "spawn_kubelets",

@@ -96,11 +96,27 @@ class ContainerStats:
 
 
 @dataclass(frozen=True, slots=True)
+class UsageChange:
+    """What a container uses from a moment on (fault injection: the noisy neighbour). ``memory``
+    is a ramp, points of (seconds from that moment, bytes), linear between them and flat before
+    the first and after the last; ``cpu_millis`` is the CPU it wants. None keeps what it uses."""
+
+    memory: tuple[tuple[float, int], ...] | None = None
+    cpu_millis: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LogLine:
     """One line a container wrote, with the time it wrote it."""
 
     time: float
     text: str
+
+
+NOT_RUNNING = "ContainerNotRunning"
+"""``Refused.reason`` of a fault aimed at a container that does not run (any more)."""
+UNSUPPORTED = "Unimplemented"
+"""``Refused.reason`` of a runtime that cannot inject faults (CRI's gRPC code for it)."""
 
 
 class ContainerRuntime(Protocol):
@@ -163,6 +179,22 @@ class ContainerRuntime(Protocol):
 
     def logs(self, container_id: str) -> list[LogLine] | None:
         """Everything the container has written so far; None if there is no such container."""
+        ...
+
+    # Fault injection: scenarios break a running container on purpose. Only a simulated
+    # runtime can honour these; one that runs real containers cannot make a process exit with
+    # a chosen code or use a chosen amount of memory, and answers ``Refused(UNSUPPORTED, ...)``.
+
+    def crash_container(self, container_id: str, exit_code: int) -> Refused | None:
+        """The container's process exits now with ``exit_code`` (reason ``Error``, or
+        ``Completed`` for 0), as if it had crashed by itself; the exit arrives through
+        ``watch_exits`` before this returns. ``Refused(NOT_RUNNING, ...)`` if it does not run."""
+        ...
+
+    def set_usage(self, container_id: str, change: UsageChange) -> Refused | None:
+        """From now on the container uses what ``change`` says: memory above its limit gets it
+        OOM-killed, ``stats`` reports the new use, and its CPU counts in the node's contention.
+        ``Refused(NOT_RUNNING, ...)`` if it does not run."""
         ...
 
     def watch_exits(self, sink: Callable[[ContainerExit], None]) -> None:

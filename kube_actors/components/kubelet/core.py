@@ -267,6 +267,24 @@ class KubeletCore:
             f"{found.waiting_reason or 'ContainerCreating'}"
         )
 
+    # Fault injection.
+
+    def running_container(self, namespace: str, name: str, container: str) -> str:
+        """The id of the instance of ``container`` that runs now in pod ``namespace/name``, for
+        a fault aimed at it; raises ``NotFound`` when the pod is not on this node or the
+        container does not run (waiting, in its backoff, starting, or ended)."""
+        uid = self._by_key.get(f"{namespace}/{name}")
+        worker = self.workers.get(uid) if uid is not None else None
+        if worker is None:
+            raise status.not_found("pods", name)
+        found = worker.record.container(container)
+        if found is None:
+            raise status.NotFound(f'container "{container}" is not valid for pod "{name}"')
+        if not found.container_id:
+            reason = found.waiting_reason or ("Terminated" if found.ended else "ContainerCreating")
+            raise status.NotFound(f'container "{container}" in pod "{name}" is not running: {reason}')
+        return found.container_id
+
     # Internals.
 
     def _for(self, uid: str, now: float, event: Any) -> list[Action]:

@@ -1,7 +1,8 @@
 """Why: the kubelet as an actor, one per node at ``kubelet/<node>``: the thin shell around the
 pure ``KubeletCore``. It registers the Node, renews the node's Lease (the heartbeat), posts
 the node status when it changed, watches only the pods bound to its node, executes the core's
-actions against the container runtime and the apiserver, and answers ``ReadLogs``.
+actions against the container runtime and the apiserver, and answers ``ReadLogs`` and the
+faults scenarios inject (``faults.py``).
 
 Runtime calls that answer at once (the simulated runtime mostly does) are fed straight back to
 the core; those that must wait (an image pull, a slow start) come back as a note to self
@@ -31,6 +32,7 @@ from kube_actors.components.kubelet.actions import (
 from kube_actors.components.kubelet.base import ContainerExit, ContainerRuntime, PullOutcome, Refused, Sandbox
 from kube_actors.components.kubelet.config import KubeletConfig
 from kube_actors.components.kubelet.core import KubeletCore
+from kube_actors.components.kubelet.faults import inject
 from kube_actors.components.kubelet.logs import LogQuery, read_lines
 from kube_actors.components.kubelet.node_status import (
     LEASE_NAMESPACE,
@@ -156,6 +158,14 @@ class Kubelet(InformingActor):
                 return self._read_logs(message)
             case m.Describe():
                 return self.core.summary()
+            case m.CrashContainer() | m.SetUsage():
+                inject(message, self.core, self.runtime)
+                self.log.info(
+                    "fault_injected",
+                    fault=type(message).__name__,
+                    pod=message.pod,
+                    container=message.container,
+                )
             case m.Wake():
                 self._wake_at = None
                 self._run(self.core.tick(now))

@@ -1,7 +1,8 @@
 """Why: what others ask a kubelet (``ReadLogs``, which the apiserver's ``pods/{name}/log``
-route forwards to ``ka://<host>/kubelet/<node>``), and the notes a kubelet sends itself when
-a timer fires or a runtime call that had to wait comes back, so that every change to its state
-happens while it handles a message.
+route forwards to ``ka://<host>/kubelet/<node>``; ``CrashContainer`` and ``SetUsage``, the
+faults a scenario injects), and the notes a kubelet sends itself when a timer fires or a
+runtime call that had to wait comes back, so that every change to its state happens while it
+handles a message.
 """
 
 from __future__ import annotations
@@ -54,6 +55,40 @@ class KubeletSummary:
     pods: dict[str, str]
     """``namespace/name`` -> phase, for the pods this kubelet runs."""
     ips_in_use: int
+
+
+@message("kubelet.CrashContainer")
+class CrashContainer:
+    """Fault injection (a scenario's ``crash_container``): the process of ``container`` in pod
+    ``namespace/pod`` exits now with ``exit_code`` (reason ``Error``; ``Completed`` for 0), and
+    the kubelet handles it as any exit: a restart per ``restartPolicy`` with CrashLoopBackOff,
+    ``lastState.terminated``, ``restartCount``. Answered with None once the container has
+    exited (its new status is written after); ``NotFound`` if the pod is not on this node or
+    the container does not run now, ``BadRequest`` for a code outside 0-255 or a runtime that
+    cannot inject faults."""
+
+    namespace: str
+    pod: str
+    container: str
+    exit_code: int = 1
+
+
+@message("kubelet.SetUsage")
+class SetUsage:
+    """Fault injection (a scenario's ``set_usage``, the noisy neighbour): from now on
+    ``container`` uses ``memory`` (a quantity, or a ramp ``64Mi, 2Gi@60s`` whose times count
+    from now, as the ``sim.kube-actors.io/memory`` annotation) and wants ``cpu`` (``500m``);
+    None keeps what it uses. Memory above the container's limit gets it OOMKilled (137); the
+    eviction manager sees the new use at its next look at memory (every
+    ``status_update_period``); CPU demand above the node's slows its finite containers.
+    Answered with None once applied; ``NotFound`` as for ``CrashContainer``, ``BadRequest`` for
+    a bad quantity or ramp, neither set, or a runtime that cannot inject faults."""
+
+    namespace: str
+    pod: str
+    container: str
+    memory: str | None = None
+    cpu: str | None = None
 
 
 # Notes to self.

@@ -37,6 +37,9 @@ image-pull-seconds a duration per image pull             the pool's ``image_pull
                                                          for the image, else ``pull_seconds``
 ================== ===================================== =========================================
 
+A scenario's ``set_usage`` (the kubelet's ``SetUsage``) takes ``memory`` and ``cpu`` in the same
+syntax, a ramp's times counting from the moment it is set (``usage_change``).
+
 The two ``image-pull`` settings are per pod (a pull serves the whole pod). Durations are
 seconds (``30``) or Go-style (``500ms``, ``1m30s``, ``2h``). Run time is CPU work: when a
 node's containers want more CPU than it has, finite containers take longer.
@@ -51,6 +54,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kube_actors.api.quantity import QuantityError, parse_quantity
+from kube_actors.components.kubelet.base import UsageChange
 from kube_actors.components.kubelet.config import RuntimeDefaults
 
 PREFIX = "sim.kube-actors.io/"
@@ -247,6 +251,41 @@ def container_script(
         log_every=_read(annotations, "log-every", container, parse_duration, None) or None,
         log_line=_read(annotations, "log-line", container, str, DEFAULT_LOG_LINE),
     )
+
+
+def usage_change(memory: str | None, cpu: str | None) -> UsageChange:
+    """A container's new use (the kubelet's ``SetUsage``) read as the ``memory`` and ``cpu``
+    annotations are, the ramp's times counting from now. Raises ``ScriptError`` naming the field.
+
+    >>> usage_change("64Mi, 1Gi@60s", "1500m")
+    UsageChange(memory=((0.0, 67108864), (60.0, 1073741824)), cpu_millis=1500)
+    """
+    if memory is None and cpu is None:
+        raise ScriptError("set memory, cpu or both")
+    return UsageChange(_parsed("memory", memory, _memory_ramp), _parsed("cpu", cpu, _millicores))
+
+
+def _parsed(name: str, text: str | None, parse: Any) -> Any:
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError as exc:  # QuantityError is one
+        raise ScriptError(f"{name}: {exc}") from None
+
+
+def _memory_ramp(text: str) -> tuple[tuple[float, int], ...]:
+    points = UsageCurve.parse(text).points
+    if any(amount < 0 for _, amount in points):
+        raise ValueError(f"{text!r} is negative")
+    return points
+
+
+def _millicores(text: str) -> int:
+    millis = parse_quantity(text).milli_value()
+    if millis < 0:
+        raise ValueError(f"{text!r} is negative")
+    return millis
 
 
 def pull_script(annotations: Mapping[str, str]) -> PullScript:

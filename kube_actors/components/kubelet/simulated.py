@@ -4,7 +4,8 @@ and per node pool by ``RuntimeDefaults``. Pulls take time and can fail; containe
 for a while or forever, exit with a code, answer probes, write log lines, use memory (and are
 OOM-killed above their limit) and CPU. CPU is shared: when the running containers want more
 than the node has, every finite container's work slows down in proportion, which is how a
-noisy neighbour shows up without any eviction.
+noisy neighbour shows up without any eviction. Scenarios inject faults through it too: a
+container crashes now (``crash_container``) or starts using other amounts (``set_usage``).
 
 It implements ``ContainerRuntime`` (``base.py``); pod IPs come from ``ipam.PodAddresses``.
 """
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from kube_actors.api.quantity import parse_quantity
 from kube_actors.components.kubelet.base import (
+    NOT_RUNNING,
     ContainerConfig,
     ContainerExit,
     ContainerStats,
@@ -29,12 +31,14 @@ from kube_actors.components.kubelet.base import (
     Refused,
     Sandbox,
     SandboxConfig,
+    UsageChange,
 )
 from kube_actors.components.kubelet.config import RuntimeDefaults
 from kube_actors.components.kubelet.ipam import PodAddresses
 from kube_actors.components.kubelet.sim_script import (
     ContainerScript,
     ScriptError,
+    UsageCurve,
     container_script,
     fill,
     pull_script,
@@ -73,7 +77,12 @@ class _Container:
     config: ContainerConfig
     pod: SandboxConfig
     script: ContainerScript
+    memory: UsageCurve
+    """Its memory use, counted from ``memory_since``: the script's from the start, or a ramp
+    ``set_usage`` gave it."""
+    cpu_millis: int
     state: str = "created"  # created, running, exited
+    memory_since: float = 0.0
     started_at: float | None = None
     work_left: float | None = None  # CPU-seconds of work before it exits by itself
     progress_at: float = 0.0
@@ -181,7 +190,9 @@ class SimulatedRuntime:
         except ScriptError as exc:
             return Refused("CreateContainerConfigError", str(exc))
         container_id = self._new_id()
-        self._containers[container_id] = _Container(container_id, sandbox_id, config, sandbox, script)
+        self._containers[container_id] = _Container(
+            container_id, sandbox_id, config, sandbox, script, script.memory, script.cpu_millis
+        )
         return container_id
 
     async def start_container(self, container_id: str) -> Refused | None:
@@ -195,15 +206,10 @@ class SimulatedRuntime:
         now = self.clock.now()
         container.state, container.started_at = "running", now
         container.work_left, container.progress_at = container.script.run_seconds, now
+        container.memory_since = now
         self._running[container_id] = container
-        self._change_demand(container.script.cpu_millis, now, started=container)
-        limit = container.config.limits.get("memory")
-        if limit is not None:
-            oom_after = container.script.memory.first_above(parse_quantity(limit).value())
-            if oom_after is not None:
-                container.oom_timer = self.clock.call_later(
-                    oom_after, self._finish, container, KILLED, "OOMKilled"
-                )
+        self._change_demand(container.cpu_millis, now, started=container)
+        self._arm_oom_kill(container)
         return None
 
     async def stop_container(self, container_id: str, grace_seconds: float) -> None:
@@ -246,9 +252,32 @@ class SimulatedRuntime:
     def stats(self) -> list[ContainerStats]:
         now = self.clock.now()
         return [
-            ContainerStats(c.id, c.script.memory.at(now - (c.started_at or now)), c.script.cpu_millis)
+            ContainerStats(c.id, c.memory.at(now - c.memory_since), c.cpu_millis)
             for c in self._running.values()
         ]
+
+    # Fault injection.
+
+    def crash_container(self, container_id: str, exit_code: int) -> Refused | None:
+        container = self._running.get(container_id)
+        if container is None:
+            return Refused(NOT_RUNNING, f"container {container_id} is not running")
+        self._finish(container, exit_code, "Completed" if exit_code == 0 else "Error")
+        return None
+
+    def set_usage(self, container_id: str, change: UsageChange) -> Refused | None:
+        container = self._running.get(container_id)
+        if container is None:
+            return Refused(NOT_RUNNING, f"container {container_id} is not running")
+        now = self.clock.now()
+        if change.cpu_millis is not None and change.cpu_millis != container.cpu_millis:
+            delta, container.cpu_millis = change.cpu_millis - container.cpu_millis, change.cpu_millis
+            self._change_demand(delta, now)
+        if change.memory is not None:
+            container.memory, container.memory_since = UsageCurve(change.memory), now
+            if container.exited is None:  # a container being stopped gets no new OOM timer
+                self._arm_oom_kill(container)
+        return None
 
     def logs(self, container_id: str) -> list[LogLine] | None:
         container = self._containers.get(container_id)
@@ -299,7 +328,7 @@ class SimulatedRuntime:
         container.exit = ContainerExit(container.id, exit_code, reason, now, container.started_at)
         if was_running:
             del self._running[container.id]
-            self._change_demand(-container.script.cpu_millis, now)
+            self._change_demand(-container.cpu_millis, now)
         if container.exited is not None and not container.exited.done():
             container.exited.set_result(None)
         for sink in list(self._sinks):
@@ -310,6 +339,19 @@ class SimulatedRuntime:
             if timer is not None:
                 timer.cancel()
         container.exit_timer = container.oom_timer = None
+
+    def _arm_oom_kill(self, container: _Container) -> None:
+        """Kill the container when its memory use, as from now, first goes above its limit."""
+        if container.oom_timer is not None:
+            container.oom_timer.cancel()
+            container.oom_timer = None
+        limit = container.config.limits.get("memory")
+        if limit is None:
+            return
+        above_after = container.memory.first_above(parse_quantity(limit).value())
+        if above_after is not None:
+            delay = max(above_after - (self.clock.now() - container.memory_since), 0.0)
+            container.oom_timer = self.clock.call_later(delay, self._finish, container, KILLED, "OOMKilled")
 
     def _rate(self, demand: int) -> float:
         """The share of its wanted CPU every container gets when ``demand`` is wanted."""
