@@ -32,12 +32,14 @@ from kube_actors.scenario.loader import LoadedScenario
 from kube_actors.scenario.play import Play
 from kube_actors.scenario.recorder import Recorder, Relist, Synced
 from kube_actors.scenario.recording import Recording
+from kube_actors.scenario.view import is_node_up
 
 ClockKind = Literal["virtual", "real"]
 Progress = Callable[[float, float], None]
 """Called as the run goes: simulated seconds so far, the scenario's duration."""
 
 RECORDER_PATH = "scenario/recorder"
+NODES_READY_WITHIN = 120.0  # simulated seconds the nodes get to come up before the workloads
 
 
 @dataclass
@@ -113,6 +115,7 @@ class _Run:
             partial(Recorder, cluster.api, self.play, self.started_at, self.wake.set), RECORDER_PATH
         )
         await recorder.ask(Synced(), timeout=60)
+        await self._nodes_ready(cluster)
         acting = Acting(
             cluster,
             self.scenario,
@@ -155,6 +158,21 @@ class _Run:
                 error = f"{manifest.source}: {manifest.describe()}: {exc}"
                 self.errors.append(error)
                 self.play.recording.action(self.now(), f"apply {manifest.describe()}", error=str(exc))
+
+    async def _nodes_ready(self, cluster: Cluster) -> None:
+        """Wait (in simulated time) until every node of the pools is Ready and untainted by
+        the not-ready taint, as ``kind`` waits for its nodes, so the workloads meet the
+        cluster the scenario describes rather than one still booting."""
+        expected = {node.name for node in cluster.config.nodes}
+        deadline = self.system.clock.now() + NODES_READY_WITHIN
+        while not expected <= {n["metadata"]["name"] for n in self.play.view.nodes() if is_node_up(n)}:
+            left = deadline - self.system.clock.now()
+            if left <= 0:
+                self.warnings.append(f"not every node was Ready within {NODES_READY_WITHIN:g}s of the start")
+                return
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await wait_for(self.system.clock, self.wake.wait(), left)
 
     async def _loop(self, acting: Acting) -> str:
         duration = self.spec.duration

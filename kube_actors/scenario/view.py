@@ -108,6 +108,13 @@ def is_node_ready(node: JsonObject) -> bool:
     return condition_status(node, "Ready") == "True"
 
 
+def is_node_up(node: JsonObject) -> bool:
+    """Ready, and no longer tainted as not ready (the node lifecycle controller lifts the taint
+    admission put on the new Node): the scheduler may use it."""
+    taints = node.get("spec", {}).get("taints") or []
+    return is_node_ready(node) and not any(t.get("key") == "node.kubernetes.io/not-ready" for t in taints)
+
+
 def controller_of(obj: JsonObject) -> JsonObject | None:
     for owner in obj.get("metadata", {}).get("ownerReferences") or []:
         if owner.get("controller"):
