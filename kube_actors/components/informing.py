@@ -33,6 +33,12 @@ ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 RELIST_BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # seconds between failed relists
 
 
+@message("informer.FirstLists")
+class FirstLists:
+    """An informing actor's note to itself: hand the objects its informers listed first to
+    ``on_changes`` (after ``on_start``, so every informer it keeps is assigned by then)."""
+
+
 @message("informer.Relist")
 class Relist:
     """An informer's note to its actor: list and watch ``resource`` again (after a failure)."""
@@ -190,14 +196,20 @@ class InformingActor(Actor):
         self.api = api
         self._informers: dict[str, Informer] = {}  # by current watch id
         self._relisting: dict[str, tuple[Informer, int]] = {}  # informers waiting to relist, failures
+        self._first_lists: list[tuple[Informer, list[Change]]] = []
 
     async def inform(
         self, resource: str, *, namespace: str = "", label_selector: str = "", field_selector: str = ""
     ) -> Informer:
-        """List, then watch from the list's version; ``on_changes`` sees the listed objects as
-        ADDED before this returns."""
+        """List, then watch from the list's version. The cache is full when this returns;
+        ``on_changes`` sees the listed objects as ADDED once the current message (``on_start``,
+        usually) is handled, before any later change."""
         informer = Informer(resource, namespace, label_selector, field_selector)
-        await self._list_and_watch(informer)
+        changes = await self._list_and_watch(informer)
+        if changes:
+            if not self._first_lists:
+                self.ref.tell(FirstLists())
+            self._first_lists.append((informer, changes))
         return informer
 
     async def on_changes(self, informer: Informer, changes: list[Change]) -> None:
@@ -210,6 +222,11 @@ class InformingActor(Actor):
     async def receive(self, message: Any) -> Any:
         if isinstance(message, m.ObjectEvents):
             await self._watched(message)
+            return None
+        if isinstance(message, FirstLists):
+            first, self._first_lists = self._first_lists, []
+            for informer, changes in first:
+                await self.on_changes(informer, changes)
             return None
         if isinstance(message, Relist):
             if (waiting := self._relisting.pop(message.key, None)) is not None:
@@ -241,7 +258,7 @@ class InformingActor(Actor):
 
     async def _relist(self, informer: Informer, failures: int) -> None:
         try:
-            await self._list_and_watch(informer)
+            changes = await self._list_and_watch(informer)
         except (status.ApiError, ActorDeadError, AskTimeoutError, DeliveryError) as failed:
             delay = RELIST_BACKOFF[min(failures, len(RELIST_BACKOFF) - 1)]
             key = f"{informer.resource}#{id(informer)}"
@@ -250,8 +267,12 @@ class InformingActor(Actor):
             self.log.info(
                 "informer_relist_failed", resource=informer.resource, reason=str(failed), retry_in=delay
             )
+            return
+        if changes:
+            await self.on_changes(informer, changes)
 
-    async def _list_and_watch(self, informer: Informer) -> None:
+    async def _list_and_watch(self, informer: Informer) -> list[Change]:
+        """List into the cache and watch from there on; the changes the list made."""
         selection = (informer.namespace, informer.label_selector, informer.field_selector)
         listed = await self.api.ask(m.ListObjects(informer.resource, *selection))
         changes = informer.replace(listed["items"], listed["metadata"]["resourceVersion"])
@@ -267,5 +288,4 @@ class InformingActor(Actor):
                 *selection[1:],
             )
         )
-        if changes:
-            await self.on_changes(informer, changes)
+        return changes

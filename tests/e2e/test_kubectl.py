@@ -174,21 +174,15 @@ def test_scale_status_subresource_and_delete_collection(cluster: ClusterProcess)
     ok(cluster.kubectl("apply", "-f", "-", stdin=MANIFEST))
     assert "deployment.apps/web scaled" in ok(cluster.kubectl("scale", "deploy", "web", "--replicas=5"))
     assert ok(cluster.kubectl("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}")) == "5"
-    ok(
-        cluster.kubectl(
-            "patch",
-            "deploy",
-            "web",
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            '{"status":{"replicas":5}}',
-        )
-    )
-    ok(
-        cluster.kubectl("patch", "deploy", "web", "--type=merge", "-p", '{"status":{"replicas":99}}')
-    )  # ignored
-    assert ok(cluster.kubectl("get", "deploy", "web", "-o", "jsonpath={.status.replicas}")) == "5"
+    # Status is written through /status only (a Service: no controller writes its status here).
+    service = "apiVersion: v1\nkind: Service\nmetadata: {name: front}\nspec: {ports: [{port: 80}]}\n"
+    ok(cluster.kubectl("apply", "-f", "-", stdin=service))
+    ingress = '{"status":{"loadBalancer":{"ingress":[{"ip":"%s"}]}}}'
+    status_patch = ("--subresource=status", "--type=merge", "-p", ingress % "1.2.3.4")
+    ok(cluster.kubectl("patch", "svc", "front", *status_patch))
+    ok(cluster.kubectl("patch", "svc", "front", "--type=merge", "-p", ingress % "9.9.9.9"))  # ignored
+    shown = ok(cluster.kubectl("get", "svc", "front", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"))
+    assert shown == "1.2.3.4"
     for name in ("one", "two"):
         ok(
             cluster.kubectl(

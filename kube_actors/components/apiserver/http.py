@@ -24,7 +24,7 @@ from kube_actors.api.selectors import Selection
 from kube_actors.components.apiserver import discovery, tables
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
-from kube_actors.components.apiserver.objects import JsonObject
+from kube_actors.components.apiserver.objects import UNREACHABLE, JsonObject, storage_unavailable
 from kube_actors.components.apiserver.pod_logs import PodLogReader, log_request
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
@@ -74,6 +74,8 @@ class ApiHttp:
             return await handler(request)
         except status.ApiError as error:
             return json_response(error.status(), error.code)
+        except UNREACHABLE as unreachable:
+            return json_response(storage_unavailable(unreachable).status(), 503)
         except BadRequestError as error:  # refused deeper down (storage): the client's fault
             return json_response(status.BadRequest(str(error)).status(), 400)
         except web.HTTPException:

@@ -7,7 +7,7 @@ serve the same custom resources, see ``crds.serving``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from kube_actors.api import status
@@ -19,7 +19,7 @@ from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.http import ApiHttp
 from kube_actors.components.apiserver.namespaces import ActiveNamespaces
-from kube_actors.components.apiserver.objects import ObjectStore
+from kube_actors.components.apiserver.objects import UNREACHABLE, ObjectStore, storage_unavailable
 from kube_actors.components.apiserver.pod_logs import PodLogReader
 from kube_actors.components.apiserver.routes import Target
 from kube_actors.components.apiserver.subresources import SERVED_SUBRESOURCES
@@ -31,6 +31,7 @@ from kube_actors.runtime import (
     ActorDeadError,
     AskTimeoutError,
     BadRequestError,
+    Deferred,
     DeliveryError,
     defer,
     message,
@@ -102,26 +103,26 @@ class ApiServer(Actor):
         verbs = self.verbs
         match message:
             case m.GetObject(resource, namespace, name, subresource):
-                return defer(verbs.get(self._target(resource, namespace, name, subresource)))
+                return _answer(verbs.get(self._target(resource, namespace, name, subresource)))
             case m.ListObjects(resource, namespace, labels, fields):
                 target = self._target(resource, namespace)
-                return defer(verbs.list_objects(target, selection(target, labels, fields)))
+                return _answer(verbs.list_objects(target, selection(target, labels, fields)))
             case m.CreateObject(resource, namespace, body):
-                return defer(verbs.create(self._target(resource, namespace), body))
+                return _answer(verbs.create(self._target(resource, namespace), body))
             case m.ReplaceObject(resource, namespace, name, body, subresource):
-                return defer(verbs.replace(self._target(resource, namespace, name, subresource), body))
+                return _answer(verbs.replace(self._target(resource, namespace, name, subresource), body))
             case m.PatchObject(resource, namespace, name, patch, patch_type, subresource):
                 target = self._target(resource, namespace, name, subresource)
-                return defer(verbs.patch(target, patch_type, patch))
+                return _answer(verbs.patch(target, patch_type, patch))
             case m.DeleteObject(resource, namespace, name, grace_period, propagation, uid):
                 options = DeleteOptions(propagation, grace_period, precondition_uid=uid)
-                return defer(verbs.delete(self._target(resource, namespace, name), options))
+                return _answer(verbs.delete(self._target(resource, namespace, name), options))
             case m.BindPod(namespace, name, node):
                 binding = {"target": {"kind": "Node", "name": node}}
-                return defer(verbs.act(self._target("pods", namespace, name, "binding"), binding))
+                return _answer(verbs.act(self._target("pods", namespace, name, "binding"), binding))
             case m.EvictPod(namespace, name, grace_period):
                 eviction = {"deleteOptions": {"gracePeriodSeconds": grace_period}}
-                return defer(verbs.act(self._target("pods", namespace, name, "eviction"), eviction))
+                return _answer(verbs.act(self._target("pods", namespace, name, "eviction"), eviction))
             case m.WatchObjects(watch_id, watcher):
                 self._watches.start((watcher, watch_id), self._pump(message), f"api watch {watch_id}")
                 return None
@@ -162,6 +163,19 @@ class ApiServer(Actor):
             raise
         finally:
             await batches.aclose()
+
+
+def _answer(work: Coroutine[Any, Any, Any]) -> Deferred:
+    """Answer with ``work``'s outcome once it is done; storage that cannot be reached is the
+    apiserver's 503, as the asker would hear it over HTTP."""
+
+    async def answered() -> Any:
+        try:
+            return await work
+        except UNREACHABLE as unreachable:
+            raise storage_unavailable(unreachable) from unreachable
+
+    return defer(answered())
 
 
 async def create_system_namespaces(objects: ObjectStore) -> None:

@@ -22,6 +22,8 @@ from kube_actors.components.controllers.namespaces.controller import NamespaceCo
 from kube_actors.components.controllers.node_health import NodeLifecycleConfig
 from kube_actors.components.controllers.node_lifecycle import NodeLifecycleController
 from kube_actors.components.controllers.replicaset.controller import ReplicaSetController
+from kube_actors.components.controllers.statefulset.controller import StatefulSetController
+from kube_actors.components.controllers.volumes.controller import VolumeController
 from kube_actors.runtime import Actor, ActorRef
 from kube_actors.runtime.errors import BadRequestError
 
@@ -39,6 +41,8 @@ CONTROLLERS: dict[str, ControllerFactory] = {
     "garbage-collector": lambda api, _: GarbageCollector(api),
     "namespace": lambda api, _: NamespaceController(api),
     "node-lifecycle": lambda api, settings: NodeLifecycleController(api, settings.node_lifecycle),
+    "statefulset": lambda api, _: StatefulSetController(api),
+    "persistentvolume-binder": lambda api, _: VolumeController(api),
 }
 
 
