@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -142,3 +143,18 @@ async def test_eviction_respects_disruption_budgets(apiserver: tuple[ActorSystem
     await api.ask(m.EvictPod("default", "a"))
     with pytest.raises(status.NotFound):
         await api.ask(m.GetObject("pods", "default", "a"))
+
+
+async def test_concurrent_patches_all_land_unless_they_name_a_version(
+    apiserver: tuple[ActorSystem, ActorRef],
+) -> None:
+    _, api = apiserver
+    await api.ask(m.CreateObject("configmaps", "default", {"metadata": {"name": "shared"}, "data": {}}))
+    patches = [m.PatchObject("configmaps", "default", "shared", {"data": {f"k{i}": "v"}}) for i in range(20)]
+    await asyncio.gather(*(api.ask(patch) for patch in patches))
+    got = await api.ask(m.GetObject("configmaps", "default", "shared"))
+    assert sorted(got["data"]) == sorted(f"k{i}" for i in range(20))
+    stale = {"metadata": {"resourceVersion": "1"}, "data": {"late": "v"}}
+    with pytest.raises(status.ApiError) as refused:
+        await api.ask(m.PatchObject("configmaps", "default", "shared", stale))
+    assert refused.value.code == 409

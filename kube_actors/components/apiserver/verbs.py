@@ -52,6 +52,7 @@ PATCHES: dict[str, Callable[[Any, Any], Any]] = {
     "application/json-patch+json": patching.json_patch,
 }
 CRDS = CUSTOM_RESOURCE_DEFINITIONS
+PATCH_ATTEMPTS = 100  # each round of a race lets one writer through, as etcd's GuaranteedUpdate loop
 
 
 def selection(target: Target, labels: str = "", fields: str = "") -> Selection:
@@ -186,17 +187,25 @@ class Verbs:
             raise status.UnsupportedMediaType(
                 f"the patch content type {patch_type!r} is not supported: use one of {', '.join(PATCHES)}"
             )
-        current = await self.get(target)
-        patched = apply(current, patch)
-        if not isinstance(patched, dict):
-            raise status.BadRequest("the patch did not produce an object")
-        # The patch was made against this version: a concurrent write makes it a 409. A patch
-        # that names a resourceVersion makes it a precondition, as in Kubernetes.
-        metadata, version = patched.setdefault("metadata", {}), current["metadata"]["resourceVersion"]
-        if metadata.get("resourceVersion") not in (None, version):
-            raise status.conflict(target.resource.plural, target.name, target.resource.group)
-        metadata["resourceVersion"] = version
-        return await self.replace(target, patched, write)
+        for attempt in range(PATCH_ATTEMPTS):
+            current = await self.get(target)
+            patched = apply(current, patch)
+            if not isinstance(patched, dict):
+                raise status.BadRequest("the patch did not produce an object")
+            # The patch was made against this version. A patch that names a resourceVersion makes
+            # it a precondition (409 if it moved on); one that does not is applied again to the
+            # newer version, as Kubernetes retries a patch that lost a race.
+            metadata, version = patched.setdefault("metadata", {}), current["metadata"]["resourceVersion"]
+            named = metadata.get("resourceVersion")
+            if named not in (None, version):
+                raise status.conflict(target.resource.plural, target.name, target.resource.group)
+            metadata["resourceVersion"] = version
+            try:
+                return await self.replace(target, patched, write)
+            except status.ApiError as error:
+                if error.code != 409 or named is not None or attempt == PATCH_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def act(self, target: Target, body: JsonObject) -> JsonObject:
         """A POST to a pod's ``binding`` or ``eviction``; answers a Success ``Status``."""
