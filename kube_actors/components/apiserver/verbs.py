@@ -196,14 +196,13 @@ class Verbs:
             # it a precondition (409 if it moved on); one that does not is applied again to the
             # newer version, as Kubernetes retries a patch that lost a race.
             metadata, version = patched.setdefault("metadata", {}), current["metadata"]["resourceVersion"]
-            named = metadata.get("resourceVersion")
-            if named not in (None, version):
+            if metadata.get("resourceVersion") not in (None, version):
                 raise status.conflict(target.resource.plural, target.name, target.resource.group)
             metadata["resourceVersion"] = version
             try:
                 return await self.replace(target, patched, write)
             except status.ApiError as error:
-                if error.code != 409 or named is not None or attempt == PATCH_ATTEMPTS - 1:
+                if error.code != 409 or attempt == PATCH_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable: the last attempt returns or raises")
 
