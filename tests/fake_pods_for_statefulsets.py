@@ -21,9 +21,10 @@ from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.volumes.matching import volume_fits_node
 from kube_actors.components.informing import Change, Informer, InformingActor
 from kube_actors.runtime import ActorRef
+from kube_actors.scheduling.volumes import SELECTED_NODE_ANNOTATION as SELECTED_NODE
 
 JsonObject = dict[str, Any]
-SELECTED_NODE = "volume.kubernetes.io/selected-node"
+
 ZONES = ("zone-a", "zone-b")
 
 

@@ -207,6 +207,19 @@ def _images(spec: JsonObject, where: str) -> tuple[str, ...]:
     )
 
 
+def claim_names(pod: JsonObject) -> tuple[str, ...]:
+    """The PersistentVolumeClaims a pod's volumes use (an ephemeral volume's is named
+    ``<pod>-<volume>``), without parsing the rest of the pod.
+
+    >>> claim_names({"metadata": {"name": "db-0"}, "spec": {"volumes": [
+    ...     {"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}},
+    ...     {"name": "scratch", "ephemeral": {}}]}})
+    ('data-db-0', 'db-0-scratch')
+    """
+    name = name_of(pod)
+    return _volume_claims(mapping_at(pod, "spec", f"pod {name!r}"), name, f"pod {name!r}.spec")
+
+
 def _volume_claims(spec: JsonObject, pod_name: str, where: str) -> tuple[str, ...]:
     claims = []
     for position, volume in enumerate(mappings_at(spec, "volumes", where)):

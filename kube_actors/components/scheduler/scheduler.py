@@ -37,8 +37,10 @@ from kube_actors.runtime.errors import ActorDeadError, AskTimeoutError, Delivery
 from kube_actors.runtime.message import message
 from kube_actors.scheduling.decisions import Decision
 from kube_actors.scheduling.framework import Code
+from kube_actors.scheduling.pods import claim_names
 from kube_actors.scheduling.profiles import SHIPPED_PROFILES, Profile
 from kube_actors.scheduling.snapshot import TERMINAL_PHASES
+from kube_actors.scheduling.volumes import SELECTED_NODE_ANNOTATION
 
 COMPONENT = "default-scheduler"
 BATCH_SIZE = 500
@@ -74,7 +76,14 @@ class Scheduler(InformingActor):
     async def on_start(self) -> None:
         self._wakeup = Wakeup(self.clock, self._schedule_now)
         self.worker = BlockingRef.start(PlacementWorker, self.profiles, clock=self.clock)
-        for resource in ("nodes", "namespaces", "persistentvolumeclaims", "persistentvolumes", "pods"):
+        for resource in (
+            "nodes",
+            "namespaces",
+            "persistentvolumeclaims",
+            "persistentvolumes",
+            "storageclasses.storage.k8s.io",
+            "pods",
+        ):
             self.informers[resource] = await self.inform(resource)
         self.log.info("scheduler_started", profiles=sorted(self.profiles), nodes=len(self.informers["nodes"]))
 
@@ -142,6 +151,7 @@ class Scheduler(InformingActor):
             await self._report_unschedulable(pod, decision)
             return
         try:
+            await self._select_node_for_claims(pod, decision.node_name)
             await self.api.ask(m.BindPod(decision.namespace, decision.pod_name, decision.node_name))
         except (status.ApiError, *UNREACHABLE) as failed:
             self._tell_worker(Forget(key))
@@ -151,6 +161,24 @@ class Scheduler(InformingActor):
             self.log.info("bind_failed", pod=key, node=decision.node_name, reason=str(failed))
             return
         await self._record_event(pod, "Normal", "Scheduled", _assigned(pod, decision.node_name))
+
+    async def _select_node_for_claims(self, pod: JsonObject, node: str) -> None:
+        """Kubernetes' VolumeBinding PreBind for dynamic provisioning: an unbound claim of a
+        ``WaitForFirstConsumer`` class learns the chosen node (the provisioner makes its volume
+        where the pod will run)."""
+        namespace = pod["metadata"]["namespace"]
+        for claim_name in claim_names(pod):
+            claim = self.informers["persistentvolumeclaims"].get(namespace, claim_name)
+            if claim is None or claim.get("spec", {}).get("volumeName"):
+                continue
+            if claim["metadata"].get("annotations", {}).get(SELECTED_NODE_ANNOTATION) == node:
+                continue
+            class_name = claim.get("spec", {}).get("storageClassName") or ""
+            storage_class = self.informers["storageclasses.storage.k8s.io"].get("", class_name)
+            if storage_class is None or storage_class.get("volumeBindingMode") != "WaitForFirstConsumer":
+                continue
+            patch = {"metadata": {"annotations": {SELECTED_NODE_ANNOTATION: node}}}
+            await self.api.ask(m.PatchObject("persistentvolumeclaims", namespace, claim_name, patch))
 
     async def _report_unschedulable(self, pod: JsonObject, decision: Decision) -> None:
         key = object_key(pod)
@@ -235,3 +263,4 @@ def _created(pod: JsonObject) -> float:
 
 def _assigned(pod: JsonObject, node: str) -> str:
     return f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} to {node}"
+

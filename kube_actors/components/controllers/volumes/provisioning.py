@@ -19,10 +19,11 @@ from typing import Any
 
 from kube_actors.components.controllers.volumes.classes import PROVISIONER, reclaim_policy
 from kube_actors.components.controllers.volumes.matching import requested_storage, volume_mode
+from kube_actors.scheduling.volumes import SELECTED_NODE_ANNOTATION
 
 JsonObject = dict[str, Any]
 
-SELECTED_NODE = "volume.kubernetes.io/selected-node"
+SELECTED_NODE = SELECTED_NODE_ANNOTATION  # the scheduler sets it; the one definition is scheduling's
 STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner"
 STORAGE_PROVISIONER_BETA = "volume.beta.kubernetes.io/storage-provisioner"
 PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
