@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kube_actors import __version__
+from kube_actors.runtime.collection import tune_garbage_collection
 from kube_actors.runtime.logs import configure_logging
 from kube_actors.storage.history import HistoryWindow
 
@@ -120,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(args.log_format, args.log_level)
     except ValueError as exc:
         parser.error(str(exc))
+    tune_garbage_collection()
     if args.command == "up":
         return run_up(args)
     if args.command == "run":
