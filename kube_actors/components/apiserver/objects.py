@@ -46,6 +46,14 @@ def decode(kv: KeyValue, resource: ResourceType | None = None) -> JsonObject:
     return obj
 
 
+def as_written(obj: JsonObject, kv: KeyValue, resource: ResourceType) -> JsonObject:
+    """What ``decode`` would give for ``kv``, which was just encoded from ``obj``: the same
+    object with its new resourceVersion, without decoding it again (a write's answer)."""
+    obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
+    obj["apiVersion"] = resource.group_version
+    return obj
+
+
 class ObjectStore:
     def __init__(self, storage: StorageClient, clock: Clock) -> None:
         self.storage = storage
@@ -97,7 +105,7 @@ class ObjectStore:
         if isinstance(written, Conflict):
             raise status.already_exists(resource.plural, name, resource.group)
         assert isinstance(written, Written)
-        return decode(written.kv, resource)
+        return as_written(obj, written.kv, resource)
 
     async def update(
         self,
@@ -144,26 +152,37 @@ class ObjectStore:
             raise status.conflict(resource.plural, name, resource.group)
         if isinstance(written, NotFound):
             raise status.not_found(resource.plural, name, resource.group)
-        return decode(written.kv, resource)
+        return as_written(obj, written.kv, resource)
 
     async def delete(
         self, resource: ResourceType, namespace: str, name: str, options: DeleteOptions | None = None
     ) -> JsonObject:
-        """Delete now, or mark for deletion where something must let the object go first."""
+        """Delete now, or mark for deletion where something must let the object go first. A
+        delete that loses a race with another write is tried again on the newer version (its
+        preconditions, if any, are checked again), as Kubernetes' storage does."""
         key = resource.storage_key(namespace, name)
-        current = await self.storage.get(key)
-        if not isinstance(current, KeyValue):
-            raise status.not_found(resource.plural, name, resource.group)
-        obj = decode(current, resource)
-        marked = plan_deletion(resource, obj, options or DeleteOptions(), timestamp(self.clock.now()))
-        if marked is None:
-            return await self._remove(resource, key, name, current.mod_revision)
-        if marked is obj:
-            return obj
-        written = await self.storage.update(key, codec.encode(marked), mod_revision=current.mod_revision)
-        if not isinstance(written, Written):
-            raise status.conflict(resource.plural, name, resource.group)
-        return decode(written.kv, resource)
+        while True:
+            current = await self.storage.get(key)
+            if not isinstance(current, KeyValue):
+                raise status.not_found(resource.plural, name, resource.group)
+            obj = decode(current, resource)
+            marked = plan_deletion(resource, obj, options or DeleteOptions(), timestamp(self.clock.now()))
+            if marked is None:
+                deleted = await self.storage.delete(key, mod_revision=current.mod_revision)
+                if isinstance(deleted, Deleted):
+                    gone = decode(deleted.prev, resource)
+                    gone["metadata"]["resourceVersion"] = str(deleted.revision)
+                    return gone
+                if isinstance(deleted, NotFound):
+                    raise status.not_found(resource.plural, name, resource.group)
+                continue  # lost a race
+            if marked is obj:
+                return obj
+            written = await self.storage.update(key, codec.encode(marked), mod_revision=current.mod_revision)
+            if isinstance(written, Written):
+                return as_written(marked, written.kv, resource)
+            if isinstance(written, NotFound):
+                raise status.not_found(resource.plural, name, resource.group)
 
     async def purge(self, resource: ResourceType) -> int:
         """Delete every object of a type, finalizers and all, because its definition goes: no

@@ -16,8 +16,10 @@ from functools import partial
 from typing import Any
 
 from kube_actors.components.controllers.base import Controller
+from kube_actors.components.controllers.daemonset.controller import DaemonSetController
 from kube_actors.components.controllers.deployment.controller import DeploymentController
 from kube_actors.components.controllers.garbage_collector.controller import GarbageCollector
+from kube_actors.components.controllers.job.controller import JobController
 from kube_actors.components.controllers.namespaces.controller import NamespaceController
 from kube_actors.components.controllers.node_health import NodeLifecycleConfig
 from kube_actors.components.controllers.node_lifecycle import NodeLifecycleController
@@ -42,6 +44,8 @@ CONTROLLERS: dict[str, ControllerFactory] = {
     "namespace": lambda api, _: NamespaceController(api),
     "node-lifecycle": lambda api, settings: NodeLifecycleController(api, settings.node_lifecycle),
     "statefulset": lambda api, _: StatefulSetController(api),
+    "daemonset": lambda api, _: DaemonSetController(api),
+    "job": lambda api, _: JobController(api),
     "persistentvolume-binder": lambda api, _: VolumeController(api),
 }
 

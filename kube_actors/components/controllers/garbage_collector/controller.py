@@ -118,10 +118,11 @@ class GarbageCollector(Controller):
     async def _delete(self, action: Delete) -> None:
         target = action.identity
         self.log.info("gc_delete", **_fields(target), propagation=action.propagation)
-        with contextlib.suppress(status.NotFound):  # gone already
-            await self.api.ask(
-                m.DeleteObject(target.resource, target.namespace, target.name, propagation=action.propagation)
-            )
+        delete = m.DeleteObject(
+            target.resource, target.namespace, target.name, propagation=action.propagation, uid=target.uid
+        )
+        with contextlib.suppress(status.NotFound):  # gone already (a 409: the name has a new object)
+            await self.api.ask(delete)
 
     async def _patch(self, action: Patch) -> None:
         target = action.identity
