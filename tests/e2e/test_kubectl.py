@@ -282,3 +282,18 @@ def test_any_replica_serves_any_request(tmp_path: Path) -> None:
         assert "configmap/shared" in output
     finally:
         replicas.stop()
+
+
+def test_deleting_a_namespace_deletes_what_is_in_it(cluster: ClusterProcess) -> None:
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: doomed}\n"
+    ok(cluster.kubectl("apply", "-f", "-", stdin=namespace))
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: doomed}\n"
+    ok(cluster.kubectl("apply", "-f", "-", stdin=config_map))
+    # A plain update cannot drop the finalizer that keeps a namespace until it is empty.
+    ok(cluster.kubectl("patch", "ns", "doomed", "--type=merge", "-p", '{"spec":{"finalizers":[]}}'))
+    finalizers = ok(cluster.kubectl("get", "ns", "doomed", "-o", "jsonpath={.spec.finalizers}"))
+    assert "kubernetes" in finalizers
+    ok(cluster.kubectl("delete", "namespace", "doomed", "--timeout=30s"))
+    gone = cluster.kubectl("get", "namespace", "doomed")
+    assert gone.returncode != 0 and "NotFound" in gone.stderr
+    assert cluster.kubectl("get", "configmap", "settings", "-n", "doomed").returncode != 0

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # objects imports deleting, which reads CRDs through crds.def
     from kube_actors.components.apiserver.objects import Shape
 
 JsonObject = dict[str, Any]
-SERVED_SUBRESOURCES = frozenset({"status", "scale", "binding", "eviction", "log"})
+SERVED_SUBRESOURCES = frozenset({"status", "scale", "binding", "eviction", "log", "finalize"})
 ACTIONS = frozenset({"binding", "eviction"})  # subresources one POSTs to
 
 
@@ -119,9 +119,29 @@ def shape_for(resource: ResourceType, subresource: str, scale: ScalePaths = WORK
         return _status_only
     if subresource == "scale":
         return lambda old, new: _replicas_only(old, new, scale)
+    if subresource == "finalize":
+        return _finalizers_only
+    if "finalize" in resource.subresources:  # a Namespace's spec.finalizers change through /finalize only
+        return lambda old, new: _all_but_finalizers(old, _all_but_status(old, new))
     if "status" in resource.subresources:
         return _all_but_status
     return None
+
+
+def _finalizers_only(old: JsonObject, new: JsonObject) -> JsonObject:
+    """``namespaces/{name}/finalize``: only ``spec.finalizers`` changes (the namespace
+    controller lets a namespace go by emptying it)."""
+    shaped = copy_tree(old)
+    shaped.setdefault("spec", {})["finalizers"] = copy_tree(new.get("spec", {}).get("finalizers") or [])
+    if "resourceVersion" in new.get("metadata", {}):
+        shaped["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"]
+    return shaped
+
+
+def _all_but_finalizers(old: JsonObject, new: JsonObject) -> JsonObject:
+    shaped = dict(new)
+    shaped["spec"] = {**(new.get("spec") or {}), "finalizers": (old.get("spec") or {}).get("finalizers", [])}
+    return shaped
 
 
 def _status_only(old: JsonObject, new: JsonObject) -> JsonObject:

@@ -60,7 +60,7 @@ class NamespaceController(Controller):
             patch = {"status": {"conditions": plan.conditions}}
             namespace = await self.api.ask(m.PatchObject("namespaces", "", name, patch, subresource="status"))
         if plan.finalize is not None:
-            await self.api.ask(m.PatchObject("namespaces", "", name, plan.finalize, JSON_PATCH))
+            await self.api.ask(m.PatchObject("namespaces", "", name, plan.finalize, JSON_PATCH, "finalize"))
             self.log.info("namespace_finalized", namespace=name)
             return None
         if plan.look_again_after is not None:
