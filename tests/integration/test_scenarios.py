@@ -6,14 +6,12 @@ scenarios run once the cluster boots kubelets, and their key figures match the g
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from kube_actors.cluster import ClusterConfig
 from kube_actors.scenario import load_scenario
 from kube_actors.scenario.command import run_command
 from kube_actors.scenario.report import write_report
@@ -164,10 +162,6 @@ def test_a_bad_file_exits_2_naming_line_and_field(
     assert shown in capsys.readouterr().err
 
 
-def _cluster_runs_nodes() -> bool:
-    return "nodes" in {f.name for f in dataclasses.fields(ClusterConfig)}
-
-
 def check_golden(result: RunResult) -> None:
     """The run's key figures against ``tests/golden/<name>.json`` (written when missing and
     ``KUBE_ACTORS_UPDATE_GOLDEN=1``)."""
@@ -190,9 +184,6 @@ async def test_the_same_seed_gives_the_same_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not _cluster_runs_nodes(), reason="the cluster boots no kubelets yet (ClusterConfig.nodes)"
-)
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 async def test_shipped_scenarios_pass(path: Path, tmp_path: Path) -> None:
     result = await run_scenario(load_scenario(path))
