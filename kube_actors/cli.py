@@ -34,7 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="console",
         help="console lines for people (default) or JSON lines for machines",
     )
-    parser.add_argument("--log-level", default="warning", help="debug, info, warning (default) or error")
+    parser.add_argument(
+        "--log-level",
+        help="debug, info, warning (the default) or error (the default of run, whose faults are on purpose)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     up = commands.add_parser("up", help="start a cluster in this process and serve the Kubernetes API")
@@ -118,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        configure_logging(args.log_format, args.log_level)
+        level = args.log_level or ("error" if args.command == "run" else "warning")
+        configure_logging(args.log_format, level)
     except ValueError as exc:
         parser.error(str(exc))
     tune_garbage_collection()

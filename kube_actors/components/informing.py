@@ -23,7 +23,8 @@ from typing import Any
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
 from kube_actors.runtime import Actor, ActorRef
-from kube_actors.runtime.errors import ActorDeadError, AskTimeoutError, DeliveryError
+from kube_actors.runtime.clock import sleep
+from kube_actors.runtime.errors import UNREACHABLE
 from kube_actors.runtime.message import message
 
 JsonObject = dict[str, Any]
@@ -205,7 +206,14 @@ class InformingActor(Actor):
         ``on_changes`` sees the listed objects as ADDED once the current message (``on_start``,
         usually) is handled, before any later change."""
         informer = Informer(resource, namespace, label_selector, field_selector)
-        changes = await self._list_and_watch(informer)
+        for failures in itertools.count():
+            try:
+                changes = await self._list_and_watch(informer)
+                break
+            except UNREACHABLE as failed:  # the apiserver is down: wait for it, as a reflector does
+                delay = RELIST_BACKOFF[min(failures, len(RELIST_BACKOFF) - 1)]
+                self.log.info("informer_list_failed", resource=resource, reason=str(failed), retry_in=delay)
+                await sleep(self.clock, delay)
         if changes:
             if not self._first_lists:
                 self.ref.tell(FirstLists())
@@ -259,7 +267,7 @@ class InformingActor(Actor):
     async def _relist(self, informer: Informer, failures: int) -> None:
         try:
             changes = await self._list_and_watch(informer)
-        except (status.ApiError, ActorDeadError, AskTimeoutError, DeliveryError) as failed:
+        except (status.ApiError, *UNREACHABLE) as failed:
             delay = RELIST_BACKOFF[min(failures, len(RELIST_BACKOFF) - 1)]
             key = f"{informer.resource}#{id(informer)}"
             self._relisting[key] = (informer, failures + 1)

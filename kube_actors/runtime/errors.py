@@ -44,6 +44,11 @@ class DeliveryError(KubeActorsError):
     """A message could not be delivered: no link to the target's host, or the link refused it."""
 
 
+# What an ask to a peer that is stopped, gone or too slow raises: callers that can wait for it
+# to come back (an informer, a controller's retry) catch these together.
+UNREACHABLE = (ActorDeadError, AskTimeoutError, DeliveryError)
+
+
 @crosses_hosts
 class CodecError(KubeActorsError):
     """Bytes or values that are not a valid message: unknown name, wrong types, bad frame."""

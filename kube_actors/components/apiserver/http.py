@@ -24,12 +24,12 @@ from kube_actors.api.selectors import Selection
 from kube_actors.components.apiserver import discovery, tables
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
-from kube_actors.components.apiserver.objects import UNREACHABLE, JsonObject, storage_unavailable
+from kube_actors.components.apiserver.objects import JsonObject, storage_unavailable
 from kube_actors.components.apiserver.pod_logs import PodLogReader, log_request
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
 from kube_actors.components.apiserver.verbs import Verbs, selection
-from kube_actors.runtime.errors import BadRequestError
+from kube_actors.runtime.errors import UNREACHABLE, BadRequestError
 
 log = structlog.get_logger(__name__)
 LIST_CHUNK = 500

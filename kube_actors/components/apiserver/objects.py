@@ -22,13 +22,10 @@ from kube_actors.components.apiserver.deleting import DeleteOptions, deletion_fi
 from kube_actors.components.etcd import StorageClient
 from kube_actors.runtime import codec
 from kube_actors.runtime.clock import Clock
-from kube_actors.runtime.errors import ActorDeadError, AskTimeoutError, DeliveryError
 from kube_actors.storage.base import Conflict, Deleted, KeyValue, Listing, NotFound, TooOld, Written
 
 JsonObject = dict[str, Any]
 Shape = Callable[[JsonObject, JsonObject], JsonObject]
-# A storage shard that is stopped, gone or too slow: the client hears 503 and may retry.
-UNREACHABLE = (ActorDeadError, AskTimeoutError, DeliveryError)
 SERVER_OWNED = ("uid", "creationTimestamp", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds")
 
 

@@ -15,7 +15,7 @@ from kube_actors.components.apiserver.objects import ObjectStore
 from kube_actors.components.kubelet.messages import PodLogs, ReadLogs
 from kube_actors.runtime import ActorSystem
 from kube_actors.runtime.clock import sleep
-from kube_actors.runtime.errors import ActorDeadError, AskTimeoutError, DeliveryError
+from kube_actors.runtime.errors import UNREACHABLE
 
 KUBELET_ANNOTATION = "kube-actors.io/kubelet"
 FOLLOW_EVERY = 1.0  # seconds between a follower's reads
@@ -60,7 +60,7 @@ class PodLogReader:
         while True:
             try:
                 answer: PodLogs = await kubelet.ask(request, timeout=ASK_TIMEOUT)
-            except (ActorDeadError, DeliveryError, AskTimeoutError) as gone:
+            except UNREACHABLE as gone:
                 raise status.ServiceUnavailable(f"the kubelet of {node} does not answer: {gone}") from gone
             if answer.text:
                 yield answer.text

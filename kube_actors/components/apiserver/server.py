@@ -19,7 +19,7 @@ from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.http import ApiHttp
 from kube_actors.components.apiserver.namespaces import ActiveNamespaces
-from kube_actors.components.apiserver.objects import UNREACHABLE, ObjectStore, storage_unavailable
+from kube_actors.components.apiserver.objects import ObjectStore, storage_unavailable
 from kube_actors.components.apiserver.pod_logs import PodLogReader
 from kube_actors.components.apiserver.routes import Target
 from kube_actors.components.apiserver.subresources import SERVED_SUBRESOURCES
@@ -28,14 +28,12 @@ from kube_actors.components.apiserver.watching import Watches
 from kube_actors.components.etcd import StorageClient
 from kube_actors.runtime import (
     Actor,
-    ActorDeadError,
-    AskTimeoutError,
     BadRequestError,
     Deferred,
-    DeliveryError,
     defer,
     message,
 )
+from kube_actors.runtime.errors import UNREACHABLE
 from kube_actors.runtime.tasks import KeyedTasks
 from kube_actors.storage.sharding import ShardMap
 
@@ -154,7 +152,7 @@ class ApiServer(Actor):
         try:
             async for batch in batches:
                 await watcher.ask(m.ObjectEvents(request.watch_id, batch), timeout=WATCH_ACK_TIMEOUT)
-        except (ActorDeadError, DeliveryError, AskTimeoutError) as gone:
+        except UNREACHABLE as gone:
             self.log.info("api_watcher_gone", watch_id=request.watch_id, reason=str(gone))
         except asyncio.CancelledError:
             # This apiserver is stopping: say so, so the watcher lists again (elsewhere, later).

@@ -5,7 +5,8 @@ observed state and acts. The loop lives here once; a controller only says what t
 
 Reconciles run one at a time inside the actor, between watch batches, so a controller's caches
 never change under a reconcile that is not awaiting the apiserver. A reconcile that raises an
-``ApiError`` (a 409 after a race, say) is retried with the queue's backoff; any other exception
+``ApiError`` (a 409 after a race, say), or finds the apiserver unreachable, is retried with the
+queue's backoff; any other exception
 is a bug and fails the actor, whose supervisor restarts it (and it relists: level-triggered).
 """
 
@@ -18,6 +19,7 @@ from kube_actors.components.informing import InformingActor, JsonObject, object_
 from kube_actors.components.wakeup import Wakeup
 from kube_actors.components.workqueue import WorkQueue
 from kube_actors.runtime import ActorRef
+from kube_actors.runtime.errors import UNREACHABLE
 from kube_actors.runtime.message import message
 
 KEYS_PER_TURN = 20  # reconciles between two looks at the mailbox (watch batches, requests)
@@ -70,9 +72,9 @@ class Controller(InformingActor):
                 break
             try:
                 again = await self.reconcile(key)
-            except status.ApiError as error:
+            except (status.ApiError, *UNREACHABLE) as error:
                 delay = self.queue.retry(key, self.clock.now())
-                self.log.info("reconcile_retry", key=key, code=error.code, reason=str(error), delay=delay)
+                self.log.info("reconcile_retry", key=key, reason=str(error), delay=delay)
             else:
                 self.queue.forget(key)
                 if again is not None:

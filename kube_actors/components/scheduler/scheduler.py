@@ -33,7 +33,7 @@ from kube_actors.components.scheduler.worker import (
 from kube_actors.components.wakeup import Wakeup
 from kube_actors.runtime import ActorRef
 from kube_actors.runtime.blocking import BlockingRef
-from kube_actors.runtime.errors import ActorDeadError, AskTimeoutError, DeliveryError
+from kube_actors.runtime.errors import UNREACHABLE
 from kube_actors.runtime.message import message
 from kube_actors.scheduling.decisions import Decision
 from kube_actors.scheduling.framework import Code
@@ -46,7 +46,6 @@ COMPONENT = "default-scheduler"
 BATCH_SIZE = 500
 PLACE_TIMEOUT = 600.0
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
-UNREACHABLE = (ActorDeadError, AskTimeoutError, DeliveryError)  # the apiserver is down or gone
 
 
 @message("scheduler.ScheduleBatch")
