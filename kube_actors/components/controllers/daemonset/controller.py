@@ -24,6 +24,13 @@ from kube_actors.components.controllers.daemonset.syncing import (
     sync_daemon_set,
 )
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
+from kube_actors.components.controllers.owners import (
+    UID,
+    index_owned,
+    index_owners,
+    namespace_of,
+    owned_or_orphaned,
+)
 from kube_actors.components.controllers.replicaset.controller import write_events
 from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.replicaset.expectations import Expectations
@@ -51,10 +58,10 @@ class DaemonSetController(Controller):
 
     async def on_start(self) -> None:
         self.daemon_sets = await self.inform(DAEMON_SETS)
-        self.daemon_sets.add_index("uid", lambda ds: [ds["metadata"]["uid"]])
+        index_owners(self.daemon_sets)
         self.nodes = await self.inform("nodes")
         self.pods = await self.inform("pods")
-        self.pods.add_index("controller", lambda pod: [controller_uid(pod) or ("orphan", _namespace(pod))])
+        index_owned(self.pods)
 
     async def on_changes(self, informer: Informer, changes: list[Change]) -> None:
         # By resource, not by identity: the listed objects arrive before ``inform`` returns.
@@ -79,7 +86,7 @@ class DaemonSetController(Controller):
     def _pod_changed(self, change: Change) -> None:
         pod = change.object
         uid = controller_uid(pod)
-        owners = self.daemon_sets.by_index("uid", uid) if uid else []
+        owners = self.daemon_sets.by_index(UID, uid) if uid else []
         for daemon_set in owners:
             key = object_key(daemon_set)
             if change.type == "ADDED":
@@ -90,7 +97,7 @@ class DaemonSetController(Controller):
                 self._batched.add(key)
                 self.enqueue(key, after=POD_EVENTS_BATCH)
         if not uid and change.type != DELETED:
-            for daemon_set in self.daemon_sets.items(_namespace(pod)):
+            for daemon_set in self.daemon_sets.items(namespace_of(pod)):
                 if claim(daemon_set, [pod]).adopt:
                     self.enqueue(daemon_set)
 
@@ -100,10 +107,8 @@ class DaemonSetController(Controller):
         if daemon_set is None:
             self.expectations.forget(key)
             return None
-        namespace = _namespace(daemon_set)
-        candidates = self.pods.by_index("controller", daemon_set["metadata"]["uid"]) + self.pods.by_index(
-            "controller", ("orphan", namespace)
-        )
+        namespace = namespace_of(daemon_set)
+        candidates = owned_or_orphaned(self.pods, daemon_set)
         claims = claim(daemon_set, candidates)
         await self._settle(
             [
@@ -125,7 +130,7 @@ class DaemonSetController(Controller):
         return sync.look_again_after
 
     async def _carry_out(self, key: str, daemon_set: JsonObject, sync: DaemonSetSync) -> None:
-        namespace, name = _namespace(daemon_set), daemon_set["metadata"]["name"]
+        namespace, name = namespace_of(daemon_set), daemon_set["metadata"]["name"]
         now = self.clock.now()
         for event_type, reason, message in sync.events:
             self.events.record(daemon_set, event_type, reason, message, now)
@@ -181,7 +186,3 @@ def _eligibility_may_change(change: Change) -> bool:
     return new["metadata"].get("labels") != old["metadata"].get("labels") or new.get("spec") != old.get(
         "spec"
     )
-
-
-def _namespace(obj: JsonObject) -> str:
-    return str(obj["metadata"].get("namespace", ""))

@@ -10,10 +10,9 @@ over its own last write nor creates the same ReplicaSet twice.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 from kube_actors.api import status
-from kube_actors.api.label_selectors import selector_matches
 from kube_actors.api.trees import copy_tree
 from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.deployment.actions import (
@@ -29,6 +28,13 @@ from kube_actors.components.controllers.deployment.actions import (
 from kube_actors.components.controllers.deployment.reconciling import DeploymentSync, plan_sync
 from kube_actors.components.controllers.deployment.revisions import equal_ignoring_hash
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
+from kube_actors.components.controllers.owners import (
+    index_owned,
+    index_owners,
+    owned_or_orphaned,
+    owner_of,
+    selecting,
+)
 from kube_actors.components.controllers.replicaset.controller import write_events
 from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.replicaset.flights import (
@@ -57,10 +63,9 @@ class DeploymentController(FlightController):
 
     async def on_start(self) -> None:
         self.deployments = await self.inform(DEPLOYMENTS)
-        self.deployments.add_index("uid", lambda d: [d["metadata"]["uid"]])
-        self.deployments.add_index("namespace", lambda d: [d["metadata"].get("namespace", "")])
+        index_owners(self.deployments)
         self.replica_sets = await self.inform(REPLICA_SETS)
-        self.replica_sets.add_index("controller", lambda rs: [_controller_key(rs)])
+        index_owned(self.replica_sets)
 
     # Changes in, keys out.
 
@@ -103,15 +108,11 @@ class DeploymentController(FlightController):
             self._enqueue_matching(rs)
 
     def _owner_of(self, rs: JsonObject) -> JsonObject | None:
-        uid = controller_uid(rs)
-        found = self.deployments.by_index("uid", uid) if uid else []
-        return found[0] if found else None
+        return owner_of(self.deployments, rs)
 
     def _enqueue_matching(self, rs: JsonObject) -> None:
-        labels = rs["metadata"].get("labels")
-        for deployment in self.deployments.by_index("namespace", rs["metadata"].get("namespace", "")):
-            if selector_matches(deployment["spec"].get("selector"), labels):
-                self.enqueue(deployment)
+        for deployment in selecting(self.deployments, rs):
+            self.enqueue(deployment)
 
     # Deciding.
 
@@ -133,10 +134,7 @@ class DeploymentController(FlightController):
 
     def _candidates(self, deployment: JsonObject) -> list[JsonObject]:
         metadata = deployment["metadata"]
-        namespace = metadata.get("namespace", "")
-        cached = self.replica_sets.by_index("controller", metadata["uid"]) + self.replica_sets.by_index(
-            "controller", ("orphan", namespace)
-        )
+        cached = owned_or_orphaned(self.replica_sets, deployment)
         candidates = {object_key(rs): self._freshest(REPLICA_SETS, rs) for rs in cached}
         for (resource, key), written in self._written.items():
             if (
@@ -313,5 +311,3 @@ def _newer_or_same(cached: JsonObject, written: JsonObject) -> bool:
     return int(have) >= int(wrote)
 
 
-def _controller_key(rs: JsonObject) -> Hashable:
-    return controller_uid(rs) or ("orphan", rs["metadata"].get("namespace", ""))

@@ -26,6 +26,13 @@ from kube_actors.components.controllers.garbage_collector.ownership import (
 )
 from kube_actors.components.controllers.job.pods import TRACKING_FINALIZER, is_tracked
 from kube_actors.components.controllers.job.syncing import JobSync, sync_job
+from kube_actors.components.controllers.owners import namespace_of, (
+    CONTROLLER,
+    UID,
+    index_owned,
+    index_owners,
+    owned_or_orphaned,
+)
 from kube_actors.components.controllers.replicaset.controller import write_events
 from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.replicaset.expectations import Expectations
@@ -54,9 +61,9 @@ class JobController(Controller):
 
     async def on_start(self) -> None:
         self.jobs = await self.inform(JOBS)
-        self.jobs.add_index("uid", lambda job: [job["metadata"]["uid"]])
+        index_owners(self.jobs)
         self.pods = await self.inform("pods")
-        self.pods.add_index("controller", lambda pod: [controller_uid(pod) or ("orphan", _namespace(pod))])
+        index_owned(self.pods)
 
     async def on_changes(self, informer: Informer, changes: list[Change]) -> None:
         if informer.resource == JOBS:  # not by identity: listed objects come before ``inform`` returns
@@ -66,7 +73,7 @@ class JobController(Controller):
                     self.expectations.forget(key)
                     self.events.forget(change.object["metadata"]["uid"])
                     self._written.pop(key, None)
-                    for pod in self.pods.by_index("controller", change.object["metadata"]["uid"]):
+                    for pod in self.pods.by_index(CONTROLLER, change.object["metadata"]["uid"]):
                         self.enqueue(ORPHAN_POD + object_key(pod))
                 else:
                     self.enqueue(key)
@@ -98,10 +105,10 @@ class JobController(Controller):
 
     def _jobs_of(self, pod: JsonObject) -> list[JsonObject]:
         uid = controller_uid(pod)
-        return self.jobs.by_index("uid", uid) if uid else []
+        return self.jobs.by_index(UID, uid) if uid else []
 
     def _enqueue_selecting(self, pod: JsonObject) -> None:
-        for job in self.jobs.items(_namespace(pod)):
+        for job in self.jobs.items(namespace_of(pod)):
             if claim(job, [pod]).adopt:
                 self.enqueue(job)
 
@@ -114,10 +121,8 @@ class JobController(Controller):
         if job is None:
             self.expectations.forget(key)
             return None
-        namespace = _namespace(job)
-        candidates = self.pods.by_index("controller", job["metadata"]["uid"]) + self.pods.by_index(
-            "controller", ("orphan", namespace)
-        )
+        namespace = namespace_of(job)
+        candidates = owned_or_orphaned(self.pods, job)
         claims = claim(job, candidates)
         await self._gather(
             [
@@ -143,7 +148,7 @@ class JobController(Controller):
         return written
 
     async def _carry_out(self, key: str, job: JsonObject, sync: JobSync) -> None:
-        namespace, name = _namespace(job), job["metadata"]["name"]
+        namespace, name = namespace_of(job), job["metadata"]["name"]
         if sync.status is not None:
             body = {
                 "metadata": {"name": name, "resourceVersion": job["metadata"]["resourceVersion"]},
@@ -183,7 +188,7 @@ class JobController(Controller):
         _raise_unexpected(outcomes)
 
     async def _delete_pods(self, key: str, job: JsonObject, names: tuple[str, ...]) -> None:
-        namespace = _namespace(job)
+        namespace = namespace_of(job)
         pod_keys = [f"{namespace}/{name}" for name in names]
         self.expectations.expect_deletions(key, pod_keys, self.clock.now())
         outcomes = await asyncio.gather(
@@ -204,7 +209,7 @@ class JobController(Controller):
                 )
 
     async def _create_pods(self, key: str, job: JsonObject, pods: tuple[JsonObject, ...]) -> None:
-        namespace = _namespace(job)
+        namespace = namespace_of(job)
         self.expectations.expect_creations(key, len(pods), self.clock.now())
         outcomes = await asyncio.gather(
             *(self.api.ask(m.CreateObject("pods", namespace, pod)) for pod in pods), return_exceptions=True
@@ -254,9 +259,6 @@ def _raise_unexpected(outcomes: list[Any]) -> None:
         if isinstance(outcome, BaseException):
             raise outcome
 
-
-def _namespace(obj: JsonObject) -> str:
-    return str(obj["metadata"].get("namespace", ""))
 
 
 def _version(obj: JsonObject) -> int:

@@ -15,9 +15,16 @@ from collections.abc import Awaitable, Hashable, Iterable, Sequence
 from typing import Any
 
 from kube_actors.api import status
-from kube_actors.api.label_selectors import selector_matches
 from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
+from kube_actors.components.controllers.owners import (
+    CONTROLLER,
+    index_owned,
+    index_owners,
+    owned_or_orphaned,
+    owner_of,
+    selecting,
+)
 from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.replicaset.expectations import Expectations
 from kube_actors.components.controllers.replicaset.flights import (
@@ -57,23 +64,19 @@ class ReplicaSetController(FlightController):
 
     async def on_start(self) -> None:
         self.replica_sets = await self.inform(REPLICA_SETS)
-        self.replica_sets.add_index("uid", lambda rs: [rs["metadata"]["uid"]])
-        self.replica_sets.add_index("namespace", lambda rs: [rs["metadata"].get("namespace", "")])
+        index_owners(self.replica_sets)
         self.replica_sets.add_index("owner", lambda rs: [_owner_key(rs)])
         self.pods = await self.inform("pods")
-        self.pods.add_index("controller", lambda pod: [_controller_key(pod)])
+        index_owned(self.pods)
 
     # The view the core reads.
 
     def candidates(self, replica_set: JsonObject) -> Sequence[JsonObject]:
-        metadata = replica_set["metadata"]
-        return self.pods.by_index("controller", metadata["uid"]) + self.pods.by_index(
-            "controller", ("orphan", metadata.get("namespace", ""))
-        )
+        return owned_or_orphaned(self.pods, replica_set)
 
     def related(self, replica_set: JsonObject) -> Sequence[JsonObject]:
         siblings = self.replica_sets.by_index("owner", _owner_key(replica_set))
-        return [pod for rs in siblings for pod in self.pods.by_index("controller", rs["metadata"]["uid"])]
+        return [pod for rs in siblings for pod in self.pods.by_index(CONTROLLER, rs["metadata"]["uid"])]
 
     # Changes in, keys out.
 
@@ -123,15 +126,11 @@ class ReplicaSetController(FlightController):
             self.enqueue(key)
 
     def _owner_of(self, pod: JsonObject) -> JsonObject | None:
-        uid = controller_uid(pod)
-        found = self.replica_sets.by_index("uid", uid) if uid else []
-        return found[0] if found else None
+        return owner_of(self.replica_sets, pod)
 
     def _enqueue_matching(self, pod: JsonObject) -> None:
-        labels = pod["metadata"].get("labels")
-        for rs in self.replica_sets.by_index("namespace", pod["metadata"].get("namespace", "")):
-            if selector_matches(rs["spec"].get("selector"), labels):
-                self.enqueue(rs)
+        for replica_set in selecting(self.replica_sets, pod):
+            self.enqueue(replica_set)
 
     # Reconciling: decide now, write in a flight.
 
@@ -288,11 +287,6 @@ def _reason(outcome: Any) -> str:
     if isinstance(outcome, BaseException):
         raise outcome  # a bug, not an outcome: let the actor fail
     return ""
-
-
-def _controller_key(pod: JsonObject) -> Hashable:
-    """A pod's controller uid, or ("orphan", namespace) for a pod nothing controls."""
-    return controller_uid(pod) or ("orphan", pod["metadata"].get("namespace", ""))
 
 
 def _owner_key(replica_set: JsonObject) -> Hashable:

@@ -12,13 +12,20 @@ ControllerRevisions.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-
 from kube_actors.api import status
-from kube_actors.api.label_selectors import selector_matches
 from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
+from kube_actors.components.controllers.owners import (
+    CONTROLLER,
+    NAMESPACE,
+    UID,
+    index_owned,
+    index_owners,
+    namespace_of,
+    owned_or_orphaned,
+    selecting,
+)
 from kube_actors.components.controllers.replicaset.controller import write_events
 from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.statefulset.actions import (
@@ -55,10 +62,9 @@ class StatefulSetController(Controller):
 
     async def on_start(self) -> None:
         self.stateful_sets = await self.inform(STATEFUL_SETS)
-        self.stateful_sets.add_index("uid", lambda s: [s["metadata"]["uid"]])
-        self.stateful_sets.add_index("namespace", lambda s: [s["metadata"].get("namespace", "")])
+        index_owners(self.stateful_sets)
         self.pods = await self.inform("pods")
-        self.pods.add_index("controller", lambda pod: [_controller_key(pod)])
+        index_owned(self.pods)
         self.claims = await self.inform(CLAIMS)
 
     # Changes in, keys out.
@@ -84,22 +90,18 @@ class StatefulSetController(Controller):
         pod, old = change.object, change.old
         owners = {controller_uid(pod)} | ({controller_uid(old)} if old is not None else set())
         for uid in owners - {""}:
-            for stateful_set in self.stateful_sets.by_index("uid", uid):
+            for stateful_set in self.stateful_sets.by_index(UID, uid):
                 self.enqueue(stateful_set)
         if not controller_uid(pod) and change.type != DELETED:
-            namespace = pod["metadata"].get("namespace", "")
             parsed = parent_and_ordinal(pod["metadata"]["name"])
-            for stateful_set in self.stateful_sets.by_index("namespace", namespace):
-                named = parsed is not None and parsed[0] == stateful_set["metadata"]["name"]
-                if named and selector_matches(
-                    stateful_set["spec"].get("selector"), pod["metadata"].get("labels")
-                ):
+            for stateful_set in selecting(self.stateful_sets, pod):
+                if parsed is not None and parsed[0] == stateful_set["metadata"]["name"]:
                     self.enqueue(stateful_set)  # an orphan it may adopt
 
     def _claim_deleted(self, claim: JsonObject) -> None:
         """A claim a set's pod uses went: the set makes it again (or stops waiting for it)."""
         name = claim["metadata"]["name"]
-        for stateful_set in self.stateful_sets.by_index("namespace", claim["metadata"].get("namespace", "")):
+        for stateful_set in self.stateful_sets.by_index(NAMESPACE, namespace_of(claim)):
             set_name = stateful_set["metadata"]["name"]
             prefixes = [f"{t['metadata']['name']}-{set_name}-" for t in claim_templates(stateful_set)]
             if any(name.startswith(prefix) for prefix in prefixes):
@@ -114,10 +116,8 @@ class StatefulSetController(Controller):
         uid = stateful_set["metadata"]["uid"]
         self.history.record(stateful_set)
         namespace = stateful_set["metadata"].get("namespace", "")
-        candidates = self.pods.by_index("controller", uid) + self.pods.by_index(
-            "controller", ("orphan", namespace)
-        )
-        self.history.learn_from_pods(stateful_set, self.pods.by_index("controller", uid))
+        candidates = owned_or_orphaned(self.pods, stateful_set)
+        self.history.learn_from_pods(stateful_set, self.pods.by_index(CONTROLLER, uid))
         now = self.clock.now()
         step = plan(
             stateful_set,
@@ -201,6 +201,3 @@ class StatefulSetController(Controller):
         self.events.record(about, note.type, note.reason, note.message, self.clock.now())
 
 
-def _controller_key(pod: JsonObject) -> Hashable:
-    """A pod's controller uid, or ("orphan", namespace) for a pod nothing controls."""
-    return controller_uid(pod) or ("orphan", pod["metadata"].get("namespace", ""))
