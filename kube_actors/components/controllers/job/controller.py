@@ -26,11 +26,12 @@ from kube_actors.components.controllers.garbage_collector.ownership import (
 )
 from kube_actors.components.controllers.job.pods import TRACKING_FINALIZER, is_tracked
 from kube_actors.components.controllers.job.syncing import JobSync, sync_job
-from kube_actors.components.controllers.owners import namespace_of, (
+from kube_actors.components.controllers.owners import (
     CONTROLLER,
     UID,
     index_owned,
     index_owners,
+    namespace_of,
     owned_or_orphaned,
 )
 from kube_actors.components.controllers.replicaset.controller import write_events
