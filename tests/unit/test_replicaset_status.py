@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kube_actors.components.controllers.replicaset.events import EventRecorder
+from kube_actors.components.controllers.events import EventRecorder
 from kube_actors.components.controllers.replicaset.expectations import EXPECTATIONS_TIMEOUT, Expectations
 from kube_actors.components.controllers.replicaset.status import (
     calculate_status,

@@ -23,6 +23,7 @@ from kube_actors.components.controllers.daemonset.syncing import (
     FailedPodBackoff,
     sync_daemon_set,
 )
+from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
 from kube_actors.components.controllers.owners import (
     UID,
@@ -31,8 +32,6 @@ from kube_actors.components.controllers.owners import (
     namespace_of,
     owned_or_orphaned,
 )
-from kube_actors.components.controllers.replicaset.controller import write_events
-from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.replicaset.expectations import Expectations
 from kube_actors.components.controllers.replicaset.ownership import adopt_patch, claim
 from kube_actors.components.informing import DELETED, Change, Informer, JsonObject, object_key

@@ -27,6 +27,7 @@ from kube_actors.components.controllers.deployment.actions import (
 )
 from kube_actors.components.controllers.deployment.reconciling import DeploymentSync, plan_sync
 from kube_actors.components.controllers.deployment.revisions import equal_ignoring_hash
+from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
 from kube_actors.components.controllers.owners import (
     index_owned,
@@ -35,8 +36,6 @@ from kube_actors.components.controllers.owners import (
     owner_of,
     selecting,
 )
-from kube_actors.components.controllers.replicaset.controller import write_events
-from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.replicaset.flights import (
     FlightController,
     Landing,

@@ -20,6 +20,7 @@ from typing import Any
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.base import Controller
+from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import (
     controller_uid,
     remove_finalizer_patch,
@@ -34,8 +35,6 @@ from kube_actors.components.controllers.owners import (
     namespace_of,
     owned_or_orphaned,
 )
-from kube_actors.components.controllers.replicaset.controller import write_events
-from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.replicaset.expectations import Expectations
 from kube_actors.components.controllers.replicaset.ownership import adopt_patch, claim
 from kube_actors.components.informing import DELETED, Change, Informer, JsonObject, object_key, split_key

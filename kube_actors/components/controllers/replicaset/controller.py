@@ -16,6 +16,7 @@ from typing import Any
 
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
 from kube_actors.components.controllers.owners import (
     CONTROLLER,
@@ -25,7 +26,6 @@ from kube_actors.components.controllers.owners import (
     owner_of,
     selecting,
 )
-from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.replicaset.expectations import Expectations
 from kube_actors.components.controllers.replicaset.flights import (
     FlightController,
@@ -254,20 +254,6 @@ class ReplicaSetController(FlightController):
 
     async def _write_events(self, now: float) -> None:
         await write_events(self.api, self.events, now)
-
-
-async def write_events(api: ActorRef, events: EventRecorder, now: float) -> None:
-    """Send the recorder's pending Events; an Event that cannot be written is dropped, as
-    Kubernetes' broadcaster drops it after its retries."""
-    writes: list[Awaitable[Any]] = []
-    for write in events.flush(now):
-        metadata = write.body["metadata"]
-        if write.new:
-            writes.append(api.ask(m.CreateObject("events", metadata["namespace"], write.body)))
-        else:
-            patch = {key: write.body[key] for key in ("message", "count", "lastTimestamp")}
-            writes.append(api.ask(m.PatchObject("events", metadata["namespace"], metadata["name"], patch)))
-    await _gathered(writes, ignore_codes=(404, 409, 403))
 
 
 async def _gathered(writes: Iterable[Awaitable[Any]], ignore_codes: tuple[int, ...]) -> list[str]:

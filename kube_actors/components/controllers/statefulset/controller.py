@@ -15,6 +15,7 @@ from __future__ import annotations
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.base import Controller
+from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
 from kube_actors.components.controllers.owners import (
     CONTROLLER,
@@ -26,8 +27,6 @@ from kube_actors.components.controllers.owners import (
     owned_or_orphaned,
     selecting,
 )
-from kube_actors.components.controllers.replicaset.controller import write_events
-from kube_actors.components.controllers.replicaset.events import EventRecorder
 from kube_actors.components.controllers.statefulset.actions import (
     Action,
     CreateClaim,

@@ -17,8 +17,7 @@ from collections.abc import Hashable, Iterator, Mapping
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.base import Controller
-from kube_actors.components.controllers.replicaset.controller import write_events
-from kube_actors.components.controllers.replicaset.events import EventRecorder
+from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.volumes.actions import (
     CLAIMS,
     VOLUMES,

@@ -5,17 +5,24 @@ after ten events with the same object, type and reason within ten minutes, furth
 folded into a single ``(combined from similar events): ...`` Event whose ``count`` grows, and
 at most 25 writes are made per object in a burst (one more token every five minutes).
 
-Pure: ``record`` decides, and ``flush`` hands the shell the Event bodies to create or, for a
-combined Event written before, to update; the shell sends them.
+``EventRecorder`` is pure: ``record`` decides, and ``flush`` hands over the Event bodies to
+create or, for a combined Event written before, to update; ``write_events`` sends them. Every
+controller records through one; the Event's shape is ``components.events``'.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kube_actors.api import status
 from kube_actors.api.times import timestamp
+from kube_actors.components.apiserver import messages as m
 from kube_actors.components.events import event_body
+from kube_actors.runtime import ActorRef
+from kube_actors.runtime.errors import UNREACHABLE
 
 JsonObject = dict[str, Any]
 SIMILAR_BEFORE_COMBINING = 10
@@ -107,3 +114,19 @@ class EventRecorder:
 
     def _event(self, about: JsonObject, type_: str, reason: str, message: str, now: float) -> JsonObject:
         return event_body(about, type_, reason, message, self.component, now)
+
+
+async def write_events(api: ActorRef, events: EventRecorder, now: float) -> None:
+    """Send the recorder's pending Events; an Event that cannot be written is dropped, as
+    Kubernetes' broadcaster drops it after its retries."""
+    writes: list[Awaitable[Any]] = []
+    for write in events.flush(now):
+        metadata = write.body["metadata"]
+        if write.new:
+            writes.append(api.ask(m.CreateObject("events", metadata["namespace"], write.body)))
+        else:
+            patch = {key: write.body[key] for key in ("message", "count", "lastTimestamp")}
+            writes.append(api.ask(m.PatchObject("events", metadata["namespace"], metadata["name"], patch)))
+    for outcome in await asyncio.gather(*writes, return_exceptions=True):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, (status.ApiError, *UNREACHABLE)):
+            raise outcome
