@@ -70,3 +70,18 @@ def owned_or_orphaned(children: Informer, owner: JsonObject) -> list[JsonObject]
     return children.by_index(CONTROLLER, metadata["uid"]) + children.by_index(
         CONTROLLER, orphans_in(metadata.get("namespace", ""))
     )
+
+
+def concerned_by_update(owners: Informer, child: JsonObject, old: JsonObject) -> list[JsonObject]:
+    """The owners a child's update concerns, as Kubernetes' controllers decide it: its old and
+    new controllers; or, for a child that is (now) an orphan and was just released or relabelled,
+    every owner whose selector may adopt it."""
+    if old["metadata"].get("resourceVersion") == child["metadata"].get("resourceVersion"):
+        return []  # a relist's repeat
+    owner, old_owner = owner_of(owners, child), owner_of(owners, old)
+    concerned = [old_owner] if old_owner is not None and old_owner is not owner else []
+    if owner is not None:
+        concerned.append(owner)
+    elif old_owner is not None or old["metadata"].get("labels") != child["metadata"].get("labels"):
+        concerned.extend(selecting(owners, child))
+    return concerned

@@ -30,6 +30,7 @@ from kube_actors.components.controllers.deployment.revisions import equal_ignori
 from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
 from kube_actors.components.controllers.owners import (
+    concerned_by_update,
     index_owned,
     index_owners,
     owned_or_orphaned,
@@ -96,15 +97,8 @@ class DeploymentController(FlightController):
                 self._enqueue_matching(rs)
             return
         assert old is not None
-        if old["metadata"].get("resourceVersion") == rs["metadata"].get("resourceVersion"):
-            return
-        old_owner = self._owner_of(old)
-        if old_owner is not None and old_owner is not owner:
-            self.enqueue(old_owner)
-        if owner is not None:
-            self.enqueue(owner)
-        elif old_owner is not None or old["metadata"].get("labels") != rs["metadata"].get("labels"):
-            self._enqueue_matching(rs)
+        for concerned in concerned_by_update(self.deployments, rs, old):
+            self.enqueue(concerned)
 
     def _owner_of(self, rs: JsonObject) -> JsonObject | None:
         return owner_of(self.deployments, rs)

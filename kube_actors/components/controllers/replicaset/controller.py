@@ -20,6 +20,7 @@ from kube_actors.components.controllers.events import EventRecorder, write_event
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
 from kube_actors.components.controllers.owners import (
     CONTROLLER,
+    concerned_by_update,
     index_owned,
     index_owners,
     owned_or_orphaned,
@@ -108,15 +109,8 @@ class ReplicaSetController(FlightController):
                 self._enqueue_matching(pod)
             return
         assert old is not None
-        if old["metadata"].get("resourceVersion") == pod["metadata"].get("resourceVersion"):
-            return
-        old_owner = self._owner_of(old)
-        if old_owner is not None and old_owner is not owner:
-            self.enqueue(old_owner)
-        if owner is not None:
-            self.enqueue(owner)
-        elif old_owner is not None or old["metadata"].get("labels") != pod["metadata"].get("labels"):
-            self._enqueue_matching(pod)
+        for concerned in concerned_by_update(self.replica_sets, pod, old):
+            self.enqueue(concerned)
 
     def _deletion_seen(self, pod: JsonObject) -> None:
         owner = self._owner_of(pod)
