@@ -14,6 +14,7 @@ namespace finalizer is removed on purpose before a namespace is deleted.
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -45,14 +46,15 @@ def apply_defaults(kind: str, obj: JsonObject) -> JsonObject:
     return filled
 
 
-def prepare_for_create(kind: str, obj: JsonObject, *, uid: str) -> JsonObject:
-    """A copy of ``obj`` with what Kubernetes sets on create only; ``uid`` is the one the new
+def prepare_for_create(kind: str, obj: JsonObject, *, uid: str, in_place: bool = False) -> JsonObject:
+    """A copy of ``obj`` (``obj`` itself if ``in_place``: one the caller owns, fresh from
+    ``apply_defaults``) with what Kubernetes sets on create only; ``uid`` is the one the new
     object gets (a Job's generated selector names it).
 
     >>> prepare_for_create("Namespace", {"metadata": {"name": "team"}}, uid="u1")["spec"]
     {'finalizers': ['kubernetes']}
     """
-    prepared = copy_tree(obj)
+    prepared = obj if in_place else copy_tree(obj)
     if kind == "Namespace":
         finalizers = _child(prepared, "spec").setdefault("finalizers", [])
         if isinstance(finalizers, list) and "kubernetes" not in finalizers:
@@ -62,10 +64,11 @@ def prepare_for_create(kind: str, obj: JsonObject, *, uid: str) -> JsonObject:
     return prepared
 
 
-def prepare_for_update(kind: str, obj: JsonObject, old: JsonObject) -> JsonObject:
-    """A copy of ``obj`` keeping what the server allocated and the new body left out: a
-    Service's cluster IPs and node ports survive a ``kubectl replace`` of its manifest."""
-    prepared = copy_tree(obj)
+def prepare_for_update(kind: str, obj: JsonObject, old: JsonObject, *, in_place: bool = False) -> JsonObject:
+    """A copy of ``obj`` (or ``obj`` itself, ``in_place``) keeping what the server allocated and
+    the new body left out: a Service's cluster IPs and node ports survive a ``kubectl replace``
+    of its manifest."""
+    prepared = obj if in_place else copy_tree(obj)
     if kind == "Service":
         spec, old_spec = _child(prepared, "spec"), old.get("spec") or {}
         if spec.get("type") != "ExternalName":
@@ -315,10 +318,20 @@ def _canonical_quantities(amounts: Any, *, round_to_milli: bool) -> None:
         return
     for name, text in amounts.items():
         try:
-            amount = parse_quantity(text)
+            amounts[name] = canonical_quantity(text, round_to_milli)
         except QuantityError:
             continue
-        amounts[name] = str(amount.rounded_up_to_milli() if round_to_milli else amount)
+
+
+@functools.lru_cache(maxsize=4096)  # manifests repeat the same few amounts
+def canonical_quantity(text: Any, round_to_milli: bool) -> str:
+    """An amount as Kubernetes stores it (``"0.5"`` -> ``"500m"``); QuantityError if it is not one.
+
+    >>> canonical_quantity("0.5", False), canonical_quantity("1.0001", True)
+    ('500m', '1001m')
+    """
+    amount = parse_quantity(text)
+    return str(amount.rounded_up_to_milli() if round_to_milli else amount)
 
 
 def _fill(target: JsonObject, name: str, value: Any) -> None:

@@ -5,15 +5,21 @@ so the conversions between unix seconds and the API's strings live in one place.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 
 def timestamp(seconds: float) -> str:
     """RFC 3339 in UTC, to the second, as Kubernetes writes ``metav1.Time``.
 
-    >>> timestamp(0)
-    '1970-01-01T00:00:00Z'
+    >>> timestamp(0), timestamp(59.9)
+    ('1970-01-01T00:00:00Z', '1970-01-01T00:00:59Z')
     """
+    return _whole_second(int(seconds // 1))
+
+
+@functools.lru_cache(maxsize=256)  # every write in the same second stamps the same text
+def _whole_second(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

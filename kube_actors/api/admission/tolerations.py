@@ -50,8 +50,8 @@ class DefaultTolerationSeconds:
         ]
         if not missing:
             return allow(request)
-        changed = copy_tree(pod)
-        changed["spec"]["tolerations"] = [*copy_tree(tolerations), *missing]
+        # A new object sharing the parts it does not change (the input stays as it was).
+        changed = {**pod, "spec": {**spec, "tolerations": [*copy_tree(tolerations), *missing]}}
         return allow(request, changed)
 
 

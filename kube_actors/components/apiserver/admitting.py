@@ -45,7 +45,7 @@ class BuiltinAdmission:
         write: WriteOptions | None,
     ) -> JsonObject:
         kind = target.resource.kind
-        prepared = prepare_for_create(kind, apply_defaults(kind, body), uid=uid)
+        prepared = prepare_for_create(kind, apply_defaults(kind, body), uid=uid, in_place=True)
         name = str(prepared.get("metadata", {}).get("name", ""))
         request = self._request(target, "CREATE", namespace, name, prepared, None, namespace_phase)
         return self._admit(request, write)
@@ -56,7 +56,7 @@ class BuiltinAdmission:
 
         def admitted(old: JsonObject, new: JsonObject) -> JsonObject:
             shaped = shape(old, new) if shape is not None else new
-            prepared = prepare_for_update(kind, apply_defaults(kind, shaped), old)
+            prepared = prepare_for_update(kind, apply_defaults(kind, shaped), old, in_place=True)
             request = self._request(target, "UPDATE", target.namespace, target.name, prepared, old, None)
             return self._admit(request, write)
 
