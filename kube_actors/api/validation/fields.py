@@ -30,6 +30,8 @@ def child(path: str, *names: str) -> str:
     >>> child("spec", "template", "spec"), child("", "metadata")
     ('spec.template.spec', 'metadata')
     """
+    if path and names and all(names):  # the common case, on every field of every write
+        return f"{path}.{'.'.join(names)}"
     return ".".join(part for part in (path, *names) if part)
 
 
