@@ -7,6 +7,7 @@ Each ``is_*`` function returns a list of problems; an empty list means the value
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -22,6 +23,18 @@ _DNS1035_LABEL = "[a-z]([-a-z0-9]*[a-z0-9])?"
 _QUALIFIED_NAME = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _LABEL_VALUE = "(" + _QUALIFIED_NAME + ")?"
 _CONFIG_KEY = "[-._a-zA-Z0-9]+"
+
+
+def _remembered(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """``check``, remembering its verdicts: every write checks the same few names, label keys
+    and values again. Callers get a list of their own."""
+    remembered = functools.lru_cache(maxsize=8192)(lambda value: tuple(check(value)))
+
+    @functools.wraps(check)
+    def checked(value: str) -> list[str]:
+        return list(remembered(value)) if isinstance(value, str) else check(value)
+
+    return checked
 
 
 def _full(pattern: str) -> re.Pattern[str]:
@@ -57,6 +70,7 @@ def inclusive_range_error(low: int, high: int) -> str:
     return f"must be between {low} and {high}, inclusive"
 
 
+@_remembered
 def is_dns1123_label(value: str) -> list[str]:
     """RFC 1123 label: namespace, container and port names.
 
@@ -84,6 +98,7 @@ def is_dns1123_label(value: str) -> list[str]:
     return problems
 
 
+@_remembered
 def is_dns1123_subdomain(value: str) -> list[str]:
     """RFC 1123 subdomain: the name of most objects.
 
@@ -105,6 +120,7 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     return problems
 
 
+@_remembered
 def is_dns1035_label(value: str) -> list[str]:
     """RFC 1035 label: service names, which become DNS names and environment variables.
 
@@ -127,6 +143,7 @@ def is_dns1035_label(value: str) -> list[str]:
     return problems
 
 
+@_remembered
 def is_qualified_name(value: str) -> list[str]:
     """A label or annotation key: an optional DNS subdomain prefix, a slash, and a name.
 
@@ -165,6 +182,7 @@ def is_qualified_name(value: str) -> list[str]:
     return problems
 
 
+@_remembered
 def is_label_value(value: str) -> list[str]:
     """A label value: empty, or a name of up to 63 characters.
 
