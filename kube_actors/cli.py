@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kube_actors import __version__
 from kube_actors.runtime.collection import tune_garbage_collection
@@ -19,7 +19,7 @@ from kube_actors.storage.history import HistoryWindow
 if TYPE_CHECKING:
     from kube_actors.components.kubelet import KubeletConfig
 
-BENCHMARKS = ("apiserver", "controllers", "kubelets", "messaging", "storage")
+BENCHMARKS = ("apiserver", "controllers", "kubelets", "messaging", "placement", "storage")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="reduced size, for smoke tests")
     bench.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
     bench.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    placement = bench.add_argument_group("placement only")
+    placement.add_argument("--nodes", type=int, help="cluster size (default: every size of the issue)")
+    placement.add_argument("--pods", type=int, help="pods to place (default: every size of the issue)")
+    placement.add_argument("--workload", choices=("basic", "default", "spread", "anti-affinity"))
+    placement.add_argument("--profile", choices=("default-scheduler", "bin-packing"))
     return parser
 
 
@@ -137,16 +142,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return schema_command(args.output)
     if args.command == "bench":
-        return run_benchmark(args.name, quick=args.quick, json_path=args.json, check=args.check)
+        options = {k: getattr(args, k) for k in ("nodes", "pods", "workload", "profile") if getattr(args, k)}
+        if options and args.name != "placement":
+            parser.error(f"--{next(iter(options))} is an option of the placement benchmark only")
+        return run_benchmark(args.name, quick=args.quick, json_path=args.json, check=args.check, **options)
     raise AssertionError(f"unhandled command {args.command}")
 
 
-def run_benchmark(name: str, *, quick: bool, json_path: str | None, check: bool) -> int:
+def run_benchmark(name: str, *, quick: bool, json_path: str | None, check: bool, **options: Any) -> int:
     from importlib import import_module
 
     from kube_actors.bench import emit
 
-    report = import_module(f"kube_actors.bench.{name}").run(quick=quick)
+    report = import_module(f"kube_actors.bench.{name}").run(quick=quick, **options)
     emit(report, json_path)
     return 1 if check and not report.targets_met else 0
 

@@ -1,7 +1,9 @@
 """Why: placing a batch of pods is CPU work that must not stall the event loop (every other
 actor lives there), so it runs in a pykka thread actor. The worker *owns* the scheduler's view
-of the cluster (a ``Snapshot``): every change to it and every placement is a message, handled
-in order in one thread, so a placement never sees a half-applied change and nothing is locked.
+of the cluster (the placement kernel's ``PlacementState`` around a ``Snapshot``): every change
+to it and every placement is a message, handled in order in one thread, so a placement never
+sees a half-applied change and nothing is locked. The kernel decides exactly as the reference
+scheduler would (``kube_actors.placement``), numpy over all nodes at once.
 
 Placed pods are *assumed* onto their nodes at once (the next placement sees them); the watch
 later confirms them (``PodPlaced``) or the scheduler takes them back (``Forget``) when the
@@ -13,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from kube_actors.placement import PlacementState, place_one
 from kube_actors.runtime.blocking import BlockingActor
 from kube_actors.scheduling.decisions import Decision
 from kube_actors.scheduling.framework import Code
 from kube_actors.scheduling.objects import InvalidObject, JsonObject
 from kube_actors.scheduling.pods import PodInfo, parse_pod
 from kube_actors.scheduling.profiles import Profile
-from kube_actors.scheduling.reference import schedule_one
 from kube_actors.scheduling.snapshot import TERMINAL_PHASES, Snapshot
 
 
@@ -59,7 +61,7 @@ class PlacementWorker(BlockingActor):
     def __init__(self, profiles: Mapping[str, Profile]) -> None:
         super().__init__()
         self.profiles = profiles
-        self.snapshot = Snapshot(())
+        self.state = PlacementState(Snapshot(()))
         self.assumed: dict[str, tuple[PodInfo, str]] = {}  # key -> (pod, node), not yet confirmed
         self.placed: dict[str, tuple[PodInfo, str]] = {}  # key -> (pod, node), confirmed
 
@@ -73,7 +75,7 @@ class PlacementWorker(BlockingActor):
                 self._remove(pod)
             case Forget(key):
                 if (assumed := self.assumed.pop(key, None)) is not None:
-                    self.snapshot.forget(*assumed)
+                    self.state.forget(*assumed)
             case Rebuild():
                 self._rebuild(message)
             case _:
@@ -88,7 +90,7 @@ class PlacementWorker(BlockingActor):
             return Decision(
                 metadata.get("namespace", ""), metadata.get("name", ""), code=Code.ERROR, message=str(invalid)
             )
-        decision = schedule_one(self.snapshot, info, self.profiles)
+        decision = place_one(self.state, info, self.profiles)
         if decision.node_name is not None:
             self.assumed[info.key] = (info, decision.node_name)
         return decision
@@ -101,20 +103,20 @@ class PlacementWorker(BlockingActor):
             if assumed[1] == node:
                 self.placed[info.key] = assumed
                 return
-            self.snapshot.forget(*assumed)
-        if info.key in self.placed or self.snapshot.node(node) is None:
+            self.state.forget(*assumed)
+        if info.key in self.placed or self.state.snapshot.node(node) is None:
             return
-        self.snapshot.add_pod(info, node)
+        self.state.add_pod(info, node)
         self.placed[info.key] = (info, node)
 
     def _remove(self, pod: JsonObject) -> None:
         key = f"{pod['metadata'].get('namespace', '')}/{pod['metadata']['name']}"
         for counted in (self.placed.pop(key, None), self.assumed.pop(key, None)):
             if counted is not None:
-                self.snapshot.forget(*counted)
+                self.state.forget(*counted)
 
     def _rebuild(self, objects: Rebuild) -> None:
-        self.snapshot = Snapshot.from_objects(
+        snapshot = Snapshot.from_objects(
             objects.nodes,
             (),
             namespaces=objects.namespaces,
@@ -127,11 +129,12 @@ class PlacementWorker(BlockingActor):
             if node and pod.get("status", {}).get("phase") not in TERMINAL_PHASES:
                 info = parse_pod(pod)
                 self.assumed.pop(info.key, None)
-                if self.snapshot.node(node) is not None:
-                    self.snapshot.add_pod(info, node)
+                if snapshot.node(node) is not None:
+                    snapshot.add_pod(info, node)
                     self.placed[info.key] = (info, node)
         for key, (info, node) in list(self.assumed.items()):
-            if key in self.placed or self.snapshot.node(node) is None:
+            if key in self.placed or snapshot.node(node) is None:
                 del self.assumed[key]
             else:
-                self.snapshot.assume(info, node)
+                snapshot.assume(info, node)
+        self.state = PlacementState(snapshot)  # the kernel's arrays, built once per node set

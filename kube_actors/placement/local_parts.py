@@ -1,0 +1,101 @@
+"""Why: the ``LOCAL`` plugins (NodeResourcesFit, BalancedAllocation, NodePorts) answer from what a
+pod asks of a node (requests, host ports), not from its labels, tolerations or affinity, so
+classes that ask alike (two ReplicaSets with the same pod sizes, one tolerating a taint and one
+not) share their answers. ``LocalEvaluation`` holds them for one such *resource signature*
+under one profile: each local filter's verdicts, whether all pass, and the weighted sum of the
+local scores, per node. It keeps them up to date from the state's change log: the nodes pods
+came to or left are asked again, one by one of the reference plugins when they are few, with
+numpy over them when there are more, and everything is recomputed when most nodes changed.
+
+Neighbours: ``state.PlacementState`` keeps these per signature; ``classes.ClassEvaluation``
+reads them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kube_actors.placement.arithmetic import Ids, Ints
+from kube_actors.placement.jobs import ClassContext, Kind, LocalFilterJob, LocalScoreJob
+from kube_actors.placement.plans import ProfilePlan
+from kube_actors.placement.statuses import PASSED
+
+if TYPE_CHECKING:
+    from kube_actors.placement.state import PlacementState
+
+ONE_BY_ONE = 4
+"""Changed nodes up to which each is asked of the reference plugins (else numpy over them)."""
+REBUILD_SHARE = 4
+"""Past a ``1 / REBUILD_SHARE`` share of the nodes changed, everything is recomputed."""
+
+
+class LocalEvaluation:
+    def __init__(self, state: PlacementState, plan: ProfilePlan, context: ClassContext) -> None:
+        self.state = state
+        self.synced = state.position
+        self.rebuild_after = max(state.table.count // REBUILD_SHARE, ONE_BY_ONE)
+        self.filters: dict[int, LocalFilterJob] = {}  # by position in the profile's filters
+        for position, twin in enumerate(plan.filters):
+            if twin.filter_kind is Kind.LOCAL and (job := twin.local_filter_job(context)) is not None:
+                self.filters[position] = job
+        self.scores: list[tuple[LocalScoreJob, int]] = [
+            (score, weight)
+            for twin, weight in plan.scores
+            if twin.score_kind is Kind.LOCAL and (score := twin.local_score_job(context)) is not None
+        ]
+        self._recompute_all()
+
+    def _recompute_all(self) -> None:
+        count = self.state.table.count
+        self.verdicts: dict[int, Ids] = {position: job.verdicts() for position, job in self.filters.items()}
+        self.ok = np.ones(count, dtype=np.bool_)
+        for verdicts in self.verdicts.values():
+            self.ok &= verdicts == PASSED
+        self.total: Ints = np.zeros(count, dtype=np.int64)
+        for job, weight in self.scores:
+            self.total += job.scores() * weight
+
+    def catch_up(self) -> None:
+        """Answer again for the nodes pods came to or left since the last call."""
+        state = self.state
+        changes = state.changes_since(self.synced)
+        self.synced = state.position
+        if changes is None:
+            self._recompute_all()
+        elif len(changes) == 1:
+            self._one(changes[0][0])
+        elif changes:
+            nodes = list(dict.fromkeys(node for node, _, _ in changes))
+            if len(nodes) > self.rebuild_after:
+                self._recompute_all()
+            elif len(nodes) <= ONE_BY_ONE:
+                for node in nodes:
+                    self._one(node)
+            else:
+                self._many(np.array(nodes, dtype=np.intp))
+
+    def _one(self, node: int) -> None:
+        passes = True
+        for position, job in self.filters.items():
+            verdict = self.verdicts[position][node] = job.verdict_at(node)
+            passes = passes and verdict == PASSED
+        self.ok[node] = passes
+        if self.scores:
+            total = 0
+            for score, weight in self.scores:
+                total += score.score_at(node) * weight
+            self.total[node] = total
+
+    def _many(self, at: np.ndarray) -> None:
+        passes = np.ones(len(at), dtype=np.bool_)
+        for position, job in self.filters.items():
+            verdicts = self.verdicts[position][at] = job.verdicts(at)
+            passes &= verdicts == PASSED
+        self.ok[at] = passes
+        if self.scores:
+            total = np.zeros(len(at), dtype=np.int64)
+            for score, weight in self.scores:
+                total += score.scores(at) * weight
+            self.total[at] = total

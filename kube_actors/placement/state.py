@@ -1,0 +1,230 @@
+"""Why: the kernel's view of the cluster, meant to live as long as the node set does (the
+scheduler's placement worker holds one across batches). It wraps a ``Snapshot`` and keeps, beside
+it and always in step with it:
+
+- ``table``: the nodes' static columns (``NodeTable``);
+- ``usage``: what the pods on each node add up to (``NodeUsage``);
+- ``pod_groups``: placed pods indexed for selectors (``PodGroups``);
+- a **change log** of pods placed and removed (node, pod, +1/-1), which is how a cached class
+  evaluation learns what changed since it last looked, so it updates one node instead of
+  recomputing thousands;
+- the evaluations: per class (``ClassEvaluation``), and the parts classes share, per static
+  signature (``StaticEvaluation``) and per resource signature (``LocalEvaluation``); the least
+  recently used ones are dropped.
+
+Pods must come and go through ``add_pod``/``remove_pod`` (``assume``/``forget``), never through
+the snapshot directly, or the arrays would no longer match it. A changed node set means a new
+state, as it means a new snapshot.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from dataclasses import replace
+
+from kube_actors.placement.classes import Change, ClassEvaluation
+from kube_actors.placement.jobs import ClassContext
+from kube_actors.placement.local_parts import LocalEvaluation
+from kube_actors.placement.node_table import NodeTable
+from kube_actors.placement.plans import Plans, ProfilePlan
+from kube_actors.placement.pod_groups import PodGroups
+from kube_actors.placement.static_parts import StaticEvaluation, static_signature
+from kube_actors.placement.statuses import StatusTable
+from kube_actors.placement.usage import NodeUsage
+from kube_actors.scheduling.pods import PodInfo, PodRequirements
+from kube_actors.scheduling.profiles import Profile
+from kube_actors.scheduling.snapshot import Snapshot
+
+CLASSES_KEPT = 64
+"""Class evaluations kept (each holds a few arrays over all nodes)."""
+STATICS_KEPT = 256
+"""Static evaluations kept (each a few arrays over all nodes, shared by many classes)."""
+KEYS_KEPT = 4096
+"""Requirements whose class key is remembered."""
+CHANGES_KEPT = 1 << 16
+CHANGES_KEPT_PER_NODE = 4
+"""The log keeps at least ``CHANGES_KEPT`` changes, and this many per node; an evaluation that
+fell further behind recomputes everything."""
+
+
+class PlacementState:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.table = NodeTable(snapshot)
+        self.usage = NodeUsage(self.table.count)
+        self.pod_groups = PodGroups(self.table.count)
+        self.statuses = StatusTable()
+        self.plans = Plans()
+        self.nodes_with_ports: set[int] = set()
+        self.classes: OrderedDict[tuple[int, Hashable], ClassEvaluation] = OrderedDict()
+        self._shared_keys: dict[PodRequirements, Hashable] = {}
+        self.locals: OrderedDict[tuple[object, ...], LocalEvaluation] = OrderedDict()
+        self.statics: OrderedDict[Hashable, StaticEvaluation] = OrderedDict()
+        self._recent: tuple[PodRequirements, object, bool, ClassEvaluation] | None = None
+        self._log: list[Change] = []
+        self._log_start = 0  # the position of _log[0]
+        for position, info in enumerate(snapshot.nodes):
+            for pod in info.pods:
+                self._count(position, pod, 1)
+        self._log.clear()
+
+    @property
+    def position(self) -> int:
+        """How many changes there have been: a class evaluation remembers the position it saw."""
+        return self._log_start + len(self._log)
+
+    def changes_since(self, position: int) -> list[Change] | None:
+        """The changes after ``position``, or None when they are no longer all remembered."""
+        if position < self._log_start:
+            return None
+        return self._log[position - self._log_start :]
+
+    def add_pod(self, pod: PodInfo, node_name: str) -> None:
+        """Count ``pod`` on ``node_name`` (bound there, or assumed by the scheduler)."""
+        position = self.table.positions[node_name]
+        self.snapshot.add_pod(pod, node_name)
+        self._count(position, pod, 1)
+
+    assume = add_pod
+
+    def remove_pod(self, pod: PodInfo, node_name: str) -> bool:
+        """Take ``pod`` (found by namespace and name) off ``node_name``; False if it is not there."""
+        position = self.table.positions.get(node_name)
+        if position is None:
+            return False
+        placed = next(
+            (
+                p
+                for p in self.snapshot.nodes[position].pods
+                if p.name == pod.name and p.namespace == pod.namespace
+            ),
+            None,
+        )
+        if placed is None or not self.snapshot.remove_pod(pod, node_name):
+            return False
+        self._count(position, placed, -1)
+        return True
+
+    forget = remove_pod
+
+    def counted(self, pod: PodInfo, node_name: str) -> None:
+        """Count ``pod``, which the reference scheduler has already assumed in the snapshot."""
+        self._count(self.table.positions[node_name], pod, 1)
+
+    def class_evaluation(
+        self, plan: ProfilePlan, pod: PodInfo, profiles: Mapping[str, Profile] | None = None
+    ) -> ClassEvaluation:
+        """The evaluation of ``pod``'s equivalence class under ``plan``, made or reused; it is
+        remembered as the most recent one for ``pod``'s requirements and ``profiles``."""
+        key = (id(plan), self._class_key(pod.requirements))
+        evaluation = self.classes.get(key)
+        if evaluation is None or evaluation.plan is not plan:
+            evaluation = self.classes[key] = ClassEvaluation(self, plan, pod)
+            if len(self.classes) > CLASSES_KEPT:
+                self.classes.popitem(last=False)
+        else:
+            self.classes.move_to_end(key)
+        self._recent = (pod.requirements, profiles, self._keyed_fully, evaluation)
+        return evaluation
+
+    def local_evaluation(self, plan: ProfilePlan, context: ClassContext) -> LocalEvaluation:
+        """The local answers shared by the classes that ask what ``context``'s class asks of a
+        node (its resource signature) under ``plan``, made or reused."""
+        requirements = context.requirements
+        key = (
+            id(plan),
+            requirements.requests,
+            requirements.non_zero_milli_cpu,
+            requirements.non_zero_memory,
+            requirements.host_ports,
+        )
+        local = self.locals.get(key)
+        if local is None:
+            local = self.locals[key] = LocalEvaluation(self, plan, context)
+            if len(self.locals) > CLASSES_KEPT:
+                self.locals.popitem(last=False)
+        else:
+            self.locals.move_to_end(key)
+        return local
+
+    def static_evaluation(self, plan: ProfilePlan, context: ClassContext) -> StaticEvaluation:
+        """The static answers shared by the classes that agree with ``context``'s class on
+        what the static plugins read (its static signature) under ``plan``, made or reused."""
+        key = static_signature(plan, context.requirements, self.snapshot.image_states)
+        static = self.statics.get(key)
+        if static is None:
+            static = self.statics[key] = StaticEvaluation(self, plan, context)
+            if len(self.statics) > STATICS_KEPT:
+                self.statics.popitem(last=False)
+        else:
+            self.statics.move_to_end(key)
+        return static
+
+    def recent_evaluation(
+        self, requirements: PodRequirements, profiles: Mapping[str, Profile]
+    ) -> ClassEvaluation | None:
+        """The evaluation last used, if it was for these very ``requirements`` and ``profiles``
+        objects (the replicas of a ReplicaSet share theirs) and class keys have not changed."""
+        recent = self._recent
+        if (
+            recent is not None
+            and recent[0] is requirements
+            and recent[1] is profiles
+            and recent[2] == self._keyed_fully
+        ):
+            return recent[3]
+        return None
+
+    @property
+    def _keyed_fully(self) -> bool:
+        """Whether classes are told apart by all their requirements now (see ``_class_key``)."""
+        return bool(self.pod_groups.affinity_pods)
+
+    def _class_key(self, requirements: PodRequirements) -> Hashable:
+        """What identifies an equivalence class: the requirements, or, while no placed pod has
+        pod affinity terms, the requirements without what then cannot matter to a pod with no
+        spreading, pod affinity or volumes of its own (its labels and namespace, the images no
+        node has). ReplicaSets alike but for their labels then share one evaluation.
+
+        A shared evaluation's inter-pod affinity verdicts stay right: they were computed while no
+        placed pod had terms, and are recomputed whenever a pod with terms that select its
+        pod comes or goes; when it is used again, no pod has terms, as when it was made.
+        """
+        if self._keyed_fully:
+            return requirements
+        key = self._shared_keys.get(requirements)
+        if key is None:
+            if (
+                requirements.spread_constraints
+                or not requirements.pod_affinity.is_empty
+                or requirements.volume_claims
+            ):
+                key = requirements
+            else:
+                known = self.snapshot.image_states
+                images = tuple(image for image in requirements.images if image in known)
+                key = (
+                    replace(requirements, namespace="", labels=(), images=()),
+                    images,
+                    len(requirements.images),
+                )
+            if len(self._shared_keys) >= KEYS_KEPT:
+                self._shared_keys.clear()
+            self._shared_keys[requirements] = key
+        return key
+
+    def _count(self, position: int, pod: PodInfo, sign: int) -> None:
+        requirements = pod.requirements
+        self.usage.change(position, requirements, sign)
+        self.pod_groups.change(pod, position, sign)
+        if requirements.host_ports:
+            if self.snapshot.nodes[position].used_ports:
+                self.nodes_with_ports.add(position)
+            else:
+                self.nodes_with_ports.discard(position)
+        self._log.append((position, pod, sign))
+        if len(self._log) > max(CHANGES_KEPT_PER_NODE * self.table.count, CHANGES_KEPT):
+            dropped = len(self._log) // 2
+            del self._log[:dropped]
+            self._log_start += dropped

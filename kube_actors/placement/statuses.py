@@ -1,0 +1,61 @@
+"""Why: a Filter's verdict on a node is a ``Status`` (code, reasons, plugin); the kernel keeps
+verdicts for thousands of nodes as an array of small integers, each standing for one distinct
+``Status``. ``StatusTable`` hands out those numbers (0 is success) and turns an array of them
+back into what a ``Decision`` reports: how many nodes gave each reason, whether any rejection
+could resolve itself, and which plugins rejected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+
+from kube_actors.placement.arithmetic import Ids
+from kube_actors.scheduling.framework import SUCCESS, Code, Status
+
+PASSED = 0
+
+
+class StatusTable:
+    def __init__(self) -> None:
+        self.statuses: list[Status] = [SUCCESS]
+        self._ids: dict[Status, int] = {SUCCESS: PASSED}
+
+    def id(self, status: Status) -> int:
+        """The number standing for ``status`` (which already names its plugin)."""
+        found = self._ids.get(status)
+        if found is None:
+            found = self._ids[status] = len(self.statuses)
+            self.statuses.append(status)
+        return found
+
+    def rejecting(self, status: Status, plugin: str) -> int:
+        """The number of ``status`` given by ``plugin``, or ``PASSED`` for a success."""
+        return PASSED if status.is_success else self.id(status.by(plugin))
+
+    def first_rejections(self, verdicts: Iterable[Ids], node_count: int) -> Ids:
+        """Per node, the first non-success verdict of ``verdicts`` (in filter order)."""
+        first = np.zeros(node_count, dtype=np.int32)
+        for verdict in verdicts:
+            np.copyto(first, verdict, where=first == PASSED)
+        return first
+
+    def rejections(self, first: Ids) -> list[tuple[Status, int]]:
+        """Each rejecting status in ``first`` with its number of nodes."""
+        counts = np.bincount(first, minlength=len(self.statuses))
+        return [(self.statuses[code], int(n)) for code, n in enumerate(counts) if n and code != PASSED]
+
+
+def reason_counts(rejections: Iterable[tuple[Status, int]]) -> tuple[tuple[str, int], ...]:
+    """``decisions.reason_counts`` for statuses that come with node counts."""
+    counts: Counter[str] = Counter()
+    for status, nodes in rejections:
+        for reason in status.reasons:
+            counts[reason] += nodes
+    return tuple(sorted(counts.items(), key=lambda item: f"{item[1]} {item[0]}"))
+
+
+def is_resolvable(rejections: Iterable[tuple[Status, int]]) -> bool:
+    return any(status.code is Code.UNSCHEDULABLE for status, _ in rejections)
