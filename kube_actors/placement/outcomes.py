@@ -15,8 +15,9 @@ from kube_actors.placement.arithmetic import Ids
 from kube_actors.placement.jobs import ClassContext, VectorPlugin
 from kube_actors.placement.statuses import PASSED, StatusTable, is_resolvable, reason_counts
 from kube_actors.scheduling.decisions import Decision, fit_error_message, pre_filter_message
-from kube_actors.scheduling.framework import Code, Status, unresolvable
+from kube_actors.scheduling.framework import Code, Status
 from kube_actors.scheduling.pods import PodInfo
+from kube_actors.scheduling.reference import left_out_by
 
 
 class PreFiltered:
@@ -41,7 +42,7 @@ class PreFiltered:
                 self.narrowed_by.append(twin.name)
                 allowed = result.node_names if allowed is None else allowed & result.node_names
         if allowed is not None:
-            outside = unresolvable(f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(self.narrowed_by))}]")
+            outside = left_out_by(self.narrowed_by)
             self.outside = np.full(state.table.count, state.statuses.id(outside), dtype=np.int32)
             for name in allowed:
                 if name in state.table.positions:

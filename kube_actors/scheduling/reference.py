@@ -91,7 +91,7 @@ def evaluate(snapshot: Snapshot, pod: PodInfo, profile: Profile) -> Evaluation:
     candidates: Sequence[NodeInfo] = snapshot.nodes
     rejections: dict[str, Status] = {}
     if allowed is not None:
-        outside = unresolvable(f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(narrowed_by))}]")
+        outside = left_out_by(narrowed_by)
         rejections = {node.name: outside for node in snapshot.nodes if node.name not in allowed}
         candidates = [node for node in snapshot.nodes if node.name in allowed]
 
@@ -177,6 +177,12 @@ def schedule_batch(
 ) -> list[Decision]:
     """``schedule_one`` for each pod in order: each sees the pods assumed before it."""
     return [schedule_one(snapshot, pod, profiles) for pod in pods]
+
+
+def left_out_by(narrowed_by: Sequence[str]) -> Status:
+    """The rejection of the nodes PreFilter plugins left out of their node sets (the placement
+    kernel gives the same)."""
+    return unresolvable(f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(narrowed_by))}]")
 
 
 def _nothing_allowed(narrowed_by: Sequence[str]) -> Status:
