@@ -34,6 +34,10 @@ spec:
     subresources:
       status: {}
       scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
+    additionalPrinterColumns:
+    - {name: Size, type: string, jsonPath: .spec.size}
+    - {name: Replicas, type: integer, jsonPath: .spec.replicas}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
     schema:
       openAPIV3Schema:
         type: object
@@ -121,6 +125,9 @@ def test_apply_twice_then_read_by_every_name(cluster: ClusterProcess) -> None:
     beta = json.loads(ok(cluster.kubectl("get", "widgets.v1beta1.example.com", "applied", "-o", "json")))
     assert beta["apiVersion"] == "example.com/v1beta1" and beta["spec"] == found["spec"]
     assert "widget.example.com/applied" in ok(cluster.kubectl("get", "all", "-o", "name"))
+    # kubectl shows the definition's printer columns.
+    header, row = ok(cluster.kubectl("get", "wd", "applied")).splitlines()
+    assert header.split() == ["NAME", "SIZE", "REPLICAS", "AGE"] and row.split()[:3] == ["applied", "M", "2"]
 
 
 def test_merge_patch_scale_and_status(cluster: ClusterProcess) -> None:

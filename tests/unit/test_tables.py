@@ -11,7 +11,9 @@ import pytest
 from kube_actors.api import status
 from kube_actors.components.apiserver.tables import (
     column_definitions,
+    custom_printing,
     human_duration,
+    printing_for,
     table,
     table_event,
     wants_table,
@@ -32,7 +34,7 @@ def ago(seconds: float) -> str:
 
 def cells(kind: str, obj: Json) -> dict[str, Any]:
     """One object's row, keyed by the header kubectl prints (``-o wide`` included)."""
-    rendered = table(kind, [obj], now=NOW, resource_version="7")
+    rendered = table(printing_for(kind), [obj], now=NOW, resource_version="7")
     headers = [column["name"].upper() for column in rendered["columnDefinitions"]]
     return dict(zip(headers, rendered["rows"][0]["cells"], strict=True))
 
@@ -153,7 +155,7 @@ def test_columns_and_which_only_wide_shows(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", COLUMNS)
 def test_every_row_fills_every_column_even_for_a_bare_object(kind: str) -> None:
-    rendered = table(kind, [{"metadata": {"name": "bare"}}, {}], now=NOW, resource_version="1")
+    rendered = table(printing_for(kind), [{"metadata": {"name": "bare"}}, {}], now=NOW, resource_version="1")
     assert all(len(row["cells"]) == len(rendered["columnDefinitions"]) for row in rendered["rows"])
 
 
@@ -776,7 +778,7 @@ CONFIG_MAP = {
 
 
 def test_a_table_carries_each_objects_metadata_for_kubectl() -> None:
-    rendered = table("ConfigMap", [CONFIG_MAP], now=NOW, resource_version="42")
+    rendered = table(printing_for("ConfigMap"), [CONFIG_MAP], now=NOW, resource_version="42")
     assert {key: rendered[key] for key in ("kind", "apiVersion", "metadata")} == {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
@@ -794,24 +796,34 @@ def test_a_table_carries_each_objects_metadata_for_kubectl() -> None:
     [("Object", "ConfigMap"), ("Metadata", "PartialObjectMetadata"), ("", "PartialObjectMetadata")],
 )
 def test_include_object_chooses_what_each_row_carries(include: str, kind_of_row_object: str) -> None:
-    rendered = table("ConfigMap", [CONFIG_MAP], now=NOW, resource_version="42", include_object=include)
+    rendered = table(
+        printing_for("ConfigMap"), [CONFIG_MAP], now=NOW, resource_version="42", include_object=include
+    )
     assert rendered["rows"][0]["object"]["kind"] == kind_of_row_object
-    nothing = table("ConfigMap", [CONFIG_MAP], now=NOW, resource_version="42", include_object="None")
+    nothing = table(
+        printing_for("ConfigMap"), [CONFIG_MAP], now=NOW, resource_version="42", include_object="None"
+    )
     assert nothing["rows"][0]["object"] is None
 
 
 def test_an_unknown_include_object_is_a_bad_request() -> None:
     with pytest.raises(status.ApiError, check=lambda error: error.code == 400):
-        table("ConfigMap", [CONFIG_MAP], now=NOW, resource_version="42", include_object="Everything")
+        table(
+            printing_for("ConfigMap"),
+            [CONFIG_MAP],
+            now=NOW,
+            resource_version="42",
+            include_object="Everything",
+        )
 
 
 def test_an_empty_list_still_has_its_columns() -> None:
-    rendered = table("Pod", [], now=NOW, resource_version="9")
+    rendered = table(printing_for("Pod"), [], now=NOW, resource_version="9")
     assert rendered["rows"] == [] and len(rendered["columnDefinitions"]) == 9
 
 
 def test_watch_events_become_one_row_tables() -> None:
-    modified = table_event("ConfigMap", {"type": "MODIFIED", "object": CONFIG_MAP}, now=NOW)
+    modified = table_event(printing_for("ConfigMap"), {"type": "MODIFIED", "object": CONFIG_MAP}, now=NOW)
     assert modified["type"] == "MODIFIED"
     assert modified["object"]["kind"] == "Table"
     assert modified["object"]["metadata"] == {"resourceVersion": "41"}
@@ -821,11 +833,46 @@ def test_watch_events_become_one_row_tables() -> None:
 
 def test_watch_errors_stay_statuses_and_bookmarks_carry_their_version() -> None:
     expired = {"type": "ERROR", "object": status.Gone("too old resource version").status()}
-    assert table_event("Pod", expired, now=NOW) == expired
+    assert table_event(printing_for("Pod"), expired, now=NOW) == expired
     bookmark = {"type": "BOOKMARK", "object": {"kind": "Pod", "metadata": {"resourceVersion": "77"}}}
-    converted = table_event("Pod", bookmark, now=NOW)["object"]
+    converted = table_event(printing_for("Pod"), bookmark, now=NOW)["object"]
     assert (converted["kind"], converted["metadata"], converted["rows"]) == (
         "Table",
         {"resourceVersion": "77"},
         [],
     )
+
+
+def test_a_custom_resource_prints_its_definitions_columns() -> None:
+    columns = [
+        {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas"},
+        {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
+        {"name": "Ports", "type": "string", "jsonPath": ".spec.ports[*].port", "priority": 1},
+        {"name": "Missing", "type": "string", "jsonPath": ".spec.nothing"},
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+    ]
+    database = {
+        "metadata": {"name": "orders", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"replicas": 3, "ports": [{"port": 5432}, {"port": 8080}]},
+        "status": {
+            "conditions": [{"type": "Synced", "status": "False"}, {"type": "Ready", "status": "True"}]
+        },
+    }
+    rendered = table(custom_printing(columns), [database], now=NOW, resource_version="5")
+    assert [c["name"] for c in rendered["columnDefinitions"]] == [
+        "Name",
+        "Replicas",
+        "Ready",
+        "Ports",
+        "Missing",
+        "Age",
+    ]
+    assert rendered["columnDefinitions"][3]["priority"] == 1
+    assert rendered["rows"][0]["cells"] == [
+        "orders",
+        3,
+        "True",
+        "5432,8080",
+        None,
+        human_duration(NOW - 1767225600),
+    ]

@@ -205,12 +205,22 @@ class ApiHttp:
     ) -> tables.JsonObject:
         """What ``kubectl get`` prints: a Table in place of the objects (it asks with ``as=Table``)."""
         return tables.table(
-            _printed_kind(target),
+            self._printing(target),
             objects,
             now=self.verbs.objects.clock.now(),
             resource_version=version,
             include_object=request.query.get("includeObject", ""),
         )
+
+    def _printing(self, target: Target) -> tables.Printing:
+        """The columns ``kubectl get`` shows: a built-in kind's own; for a custom resource, its
+        definition's printer columns, else NAME and AGE (even one named like a built-in kind)."""
+        if not target.resource.definition:
+            return tables.printing_for(target.resource.kind)
+        custom = self.verbs.custom.version_of(target.resource)
+        if custom is None or custom.printer_columns is None:
+            return tables.printing_for(tables.ANY_KIND)
+        return tables.custom_printing(custom.printer_columns)
 
     async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
         write = WriteOptions(request.query.get("fieldValidation", ""))
@@ -261,8 +271,10 @@ class ApiHttp:
             async with asyncio.timeout(timeout):
                 async for batch in batches:
                     if as_table:  # each event's object becomes a one-row Table
-                        now, kind = self.verbs.objects.clock.now(), _printed_kind(target)
-                        batch = [tables.table_event(kind, e, now=now, include_object=include) for e in batch]
+                        now, printing = self.verbs.objects.clock.now(), self._printing(target)
+                        batch = [
+                            tables.table_event(printing, e, now=now, include_object=include) for e in batch
+                        ]
                     await response.write(b"".join(to_json(event) + b"\n" for event in batch))
         except (TimeoutError, ConnectionResetError):
             pass  # timeoutSeconds ran out, or the client left: either way the watch is over
@@ -302,10 +314,6 @@ def _chunks(items: Iterator[JsonObject], size: int) -> Iterator[list[JsonObject]
         yield chunk
 
 
-def _printed_kind(target: Target) -> str:
-    """The kind whose columns ``kubectl get`` shows; custom kinds get NAME and AGE, even one
-    named like a built-in kind."""
-    return tables.ANY_KIND if target.resource.definition else target.resource.kind
 
 
 def _written(body: Any, write: WriteOptions, code: int = 200) -> web.Response:

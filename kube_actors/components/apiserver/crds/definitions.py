@@ -40,6 +40,8 @@ class CustomVersion:
     resource: ResourceType
     schema: Mapping[str, Any] | None
     scale: ScalePaths | None
+    printer_columns: tuple[Mapping[str, Any], ...] | None = None
+    """``additionalPrinterColumns``, or None for the default NAME and AGE."""
 
 
 def served_versions(crd: JsonObject) -> list[CustomVersion]:
@@ -78,7 +80,12 @@ def served_versions(crd: JsonObject) -> list[CustomVersion]:
                 scale.get("labelSelectorPath") or "",
                 default_replicas=0,
             )
-        served.append(CustomVersion(resource, (version.get("schema") or {}).get("openAPIV3Schema"), paths))
+        columns = version.get("additionalPrinterColumns")
+        printer_columns = None
+        if isinstance(columns, list):
+            printer_columns = tuple(column for column in columns if isinstance(column, dict))
+        schema = (version.get("schema") or {}).get("openAPIV3Schema")
+        served.append(CustomVersion(resource, schema, paths, printer_columns))
     return served
 
 

@@ -10,7 +10,8 @@ turns lists, single objects and watch events into Tables here, passing the curre
 
 This module is the whole public API. Each kind's columns and printer are registered in
 ``columns`` by the printers in ``pods``, ``workloads`` and ``core``, which read objects through
-``fields`` and times through ``durations``.
+``fields`` and times through ``durations``; ``custom`` prints custom resources by their
+definition's printer columns.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kube_actors.components.apiserver.tables.columns import (
     column_definitions,
     printer_for,
 )
+from kube_actors.components.apiserver.tables.custom import custom_printing
 from kube_actors.components.apiserver.tables.durations import human_duration
 from kube_actors.components.apiserver.tables.fields import JsonObject, meta
 
@@ -36,9 +38,12 @@ __all__ = [
     "Cells",
     "JsonObject",
     "Printer",
+    "Printing",
     "column_definitions",
+    "custom_printing",
     "human_duration",
     "parse_include_object",
+    "printing_for",
     "table",
     "table_event",
     "wants_table",
@@ -67,32 +72,43 @@ def wants_table(accept_header: str) -> bool:
     return False
 
 
+Printing = tuple[list[JsonObject], Printer]  # a Table's column definitions and what fills a row
+
+
+def printing_for(kind: str) -> Printing:
+    """How objects of a built-in ``kind`` print (``ANY_KIND``: NAME and AGE)."""
+    return column_definitions(kind), printer_for(kind)
+
+
 def table(
-    kind: str,
+    printing: Printing,
     objects: list[JsonObject],
     *,
     now: float,
     resource_version: str,
     include_object: str = "Metadata",
 ) -> JsonObject:
-    """The Table ``kubectl get`` prints for ``objects`` of ``kind``, one row each.
+    """The Table ``kubectl get`` prints for ``objects``, one row each, as ``printing`` says
+    (``printing_for(kind)``, or a custom resource's ``custom_printing``).
 
     ``include_object`` is the ``includeObject`` query parameter: each row carries the object's
     metadata (``Metadata``, the default, enough for ``-L`` and ``--show-labels``), the whole
     object (``Object``, which ``--sort-by`` asks for) or nothing (``None``).
     """
     include_object = parse_include_object(include_object)
-    printer = printer_for(kind)
+    columns, printer = printing
     return {
         "kind": "Table",
         "apiVersion": TABLE_API_VERSION,
         "metadata": {"resourceVersion": resource_version},
-        "columnDefinitions": column_definitions(kind),
+        "columnDefinitions": [dict(column) for column in columns],
         "rows": [{"cells": printer(obj, now), "object": _row_object(obj, include_object)} for obj in objects],
     }
 
 
-def table_event(kind: str, event: JsonObject, *, now: float, include_object: str = "Metadata") -> JsonObject:
+def table_event(
+    printing: Printing, event: JsonObject, *, now: float, include_object: str = "Metadata"
+) -> JsonObject:
     """A watch event as ``kubectl get -w`` reads it: the object becomes a one-row Table.
 
     An ERROR event keeps its Status; a BOOKMARK becomes a Table without rows that carries the
@@ -103,7 +119,7 @@ def table_event(kind: str, event: JsonObject, *, now: float, include_object: str
     obj = event["object"]
     rows = [] if event["type"] == "BOOKMARK" else [obj]
     version = meta(obj).get("resourceVersion", "")
-    converted = table(kind, rows, now=now, resource_version=version, include_object=include_object)
+    converted = table(printing, rows, now=now, resource_version=version, include_object=include_object)
     return {"type": event["type"], "object": converted}
 
 
