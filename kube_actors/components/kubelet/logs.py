@@ -33,6 +33,8 @@ def read_lines(lines: list[LogLine], query: LogQuery) -> tuple[str, int]:
     >>> lines = [LogLine(float(t), f"line {t}") for t in range(5)]
     >>> read_lines(lines, LogQuery(tail_lines=2))
     ('line 3\\nline 4\\n', 5)
+    >>> read_lines(lines[:2], LogQuery(tail_lines=3))  # more than there are: all of them
+    ('line 0\\nline 1\\n', 2)
     >>> read_lines(lines, LogQuery(after_line=4))
     ('line 4\\n', 5)
     >>> read_lines(lines, LogQuery(since=3.0, timestamps=True))[0].splitlines()[0]
@@ -45,7 +47,7 @@ def read_lines(lines: list[LogLine], query: LogQuery) -> tuple[str, int]:
             since = query.since
             chosen = [line for line in chosen if line.time >= since]
         if query.tail_lines is not None:
-            chosen = chosen[len(chosen) - query.tail_lines :] if query.tail_lines > 0 else []
+            chosen = chosen[max(len(chosen) - query.tail_lines, 0) :] if query.tail_lines > 0 else []
     if query.timestamps:
         text = "".join(f"{micro_timestamp(line.time)} {line.text}\n" for line in chosen)
     else:
