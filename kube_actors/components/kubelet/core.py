@@ -236,11 +236,7 @@ class KubeletCore:
     def log_source(self, namespace: str, name: str, container: str, previous: bool) -> tuple[str, bool]:
         """The id of the container instance whose logs were asked for, and whether it still
         runs; raises the ``ApiError`` kubectl shows otherwise."""
-        uid = self._by_key.get(f"{namespace}/{name}")
-        worker = self.workers.get(uid) if uid is not None else None
-        if worker is None:
-            raise status.not_found("pods", name)
-        record = worker.record
+        record = self._worker_named(namespace, name).record
         if not container:
             if len(record.apps) != 1:
                 names = " ".join(c.name for c in record.apps)
@@ -273,11 +269,7 @@ class KubeletCore:
         """The id of the instance of ``container`` that runs now in pod ``namespace/name``, for
         a fault aimed at it; raises ``NotFound`` when the pod is not on this node or the
         container does not run (waiting, in its backoff, starting, or ended)."""
-        uid = self._by_key.get(f"{namespace}/{name}")
-        worker = self.workers.get(uid) if uid is not None else None
-        if worker is None:
-            raise status.not_found("pods", name)
-        found = worker.record.container(container)
+        found = self._worker_named(namespace, name).record.container(container)
         if found is None:
             raise status.NotFound(f'container "{container}" is not valid for pod "{name}"')
         if not found.container_id:
@@ -286,6 +278,14 @@ class KubeletCore:
         return found.container_id
 
     # Internals.
+
+    def _worker_named(self, namespace: str, name: str) -> PodWorker:
+        """The worker of pod ``namespace/name``; ``NotFound`` when the pod is not on this node."""
+        uid = self._by_key.get(f"{namespace}/{name}")
+        worker = self.workers.get(uid) if uid is not None else None
+        if worker is None:
+            raise status.not_found("pods", name)
+        return worker
 
     def _for(self, uid: str, now: float, event: Any) -> list[Action]:
         worker = self.workers.get(uid)

@@ -46,6 +46,7 @@ from kube_actors.components.kubelet.node_status import (
 )
 from kube_actors.components.kubelet.runtime_calls import RuntimeCalls
 from kube_actors.components.kubelet.simulated import SimulatedRuntime
+from kube_actors.components.wakeup import Wakeup
 from kube_actors.runtime import ActorRef
 from kube_actors.runtime.clock import Clock, Timer
 
@@ -74,7 +75,7 @@ class Kubelet(InformingActor):
         self.config = config
         self._make_runtime = runtime or simulated_runtime
         self._timers: dict[str, Timer] = {}
-        self._wake_at: float | None = None
+        self._wakeup: Wakeup | None = None  # for the core's earliest timer
         self._lease_exists = False
         self._node_uid = ""
         self._boot_id = str(uuid.uuid4())
@@ -97,6 +98,7 @@ class Kubelet(InformingActor):
         }
         scheme = self.runtime.version().split("://", 1)[0]
         self.core = KubeletCore(self.config, images=present, runtime_scheme=scheme)
+        self._wakeup = Wakeup(self.clock, lambda: self.ref.tell(m.Wake()))
         await self._register()
         self._renew_lease()
         self._pods = await self.inform("pods", field_selector=f"spec.nodeName={self.config.name}")
@@ -117,6 +119,8 @@ class Kubelet(InformingActor):
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        if self._wakeup is not None:
+            self._wakeup.cancel()
         if hasattr(self, "calls"):
             self.calls.close()
 
@@ -133,10 +137,8 @@ class Kubelet(InformingActor):
                 api.PatchObject("nodes", "", self.config.name, {"metadata": metadata})
             )
         self._node_uid = stored["metadata"]["uid"]
-        report, fingerprint = self._node_status(), self._fingerprint()
-        await self.api.ask(
-            api.PatchObject("nodes", "", self.config.name, {"status": report}, subresource="status")
-        )
+        fingerprint = self._fingerprint()
+        await self.api.ask(self._status_patch())
         self._reports.posted(fingerprint, self.clock.now())
 
     # Messages.
@@ -167,7 +169,6 @@ class Kubelet(InformingActor):
                     container=message.container,
                 )
             case m.Wake():
-                self._wake_at = None
                 self._run(self.core.tick(now))
             case m.Heartbeat():
                 self._heartbeat(now)
@@ -228,14 +229,8 @@ class Kubelet(InformingActor):
                 self._delete_pod(action)
             else:
                 queue.extend(self._outcome(self.calls.execute(action), self.clock.now()))
-        self._arm_wake()
-
-    def _arm_wake(self) -> None:
-        due = self.core.next_wake()
-        if due is None or (self._wake_at is not None and self._wake_at <= due):
-            return
-        self._wake_at = due
-        self._timer("wake", due - self.clock.now(), m.Wake())
+        assert self._wakeup is not None
+        self._wakeup.at(self.core.next_wake())
 
     # The apiserver.
 
@@ -341,15 +336,17 @@ class Kubelet(InformingActor):
         if code == 404:
             self._lease_exists = False
 
-    def _node_status(self) -> JsonObject:
+    def _status_patch(self) -> api.PatchObject:
+        """The node's status as it is now, as a patch of ``nodes/status``."""
         conditions = self._conditions.render(memory_pressure=self.core.memory_pressure, now=self.clock.now())
-        return node_status(
+        report = node_status(
             self.config,
             conditions,
             self.runtime.images(),
             runtime_version=self.runtime.version(),
             boot_id=self._boot_id,
         )
+        return api.PatchObject("nodes", "", self.config.name, {"status": report}, subresource="status")
 
     def _fingerprint(self) -> Fingerprint:
         return (self.core.memory_pressure, len(self.runtime.images()))
@@ -359,9 +356,8 @@ class Kubelet(InformingActor):
         if self._posting is not None or not self._reports.due(fingerprint, self.clock.now()):
             return
         self._posting = fingerprint
-        report = self._node_status()
         self._request(
-            api.PatchObject("nodes", "", self.config.name, {"status": report}, subresource="status"),
+            self._status_patch(),
             lambda _: m.NodeStatusPosted(True),
             lambda _: m.NodeStatusPosted(False),
         )

@@ -37,7 +37,7 @@ from kube_actors.runtime.errors import UNREACHABLE
 from kube_actors.runtime.message import message
 from kube_actors.scheduling.decisions import Decision
 from kube_actors.scheduling.framework import Code
-from kube_actors.scheduling.pods import claim_names
+from kube_actors.scheduling.pods import DEFAULT_SCHEDULER, claim_names
 from kube_actors.scheduling.profiles import SHIPPED_PROFILES, Profile
 from kube_actors.scheduling.snapshot import TERMINAL_PHASES
 from kube_actors.scheduling.volumes import SELECTED_NODE_ANNOTATION
@@ -126,7 +126,7 @@ class Scheduler(InformingActor):
                 self._tell_worker(PodPlaced(pod))
         elif pod["metadata"].get("deletionTimestamp"):
             self.queue.remove(key)
-        elif pod.get("spec", {}).get("schedulerName", "default-scheduler") in self.profiles:
+        elif pod.get("spec", {}).get("schedulerName", DEFAULT_SCHEDULER) in self.profiles:
             self.queue.add(key, priority=pod["spec"].get("priority") or 0, created=_created(pod))
 
     async def _schedule_batch(self) -> None:
@@ -229,13 +229,10 @@ class Scheduler(InformingActor):
 
     def _kick(self) -> None:
         """Place what is due now, and wake up when the next waiting pod is due."""
-        self._schedule_soon()
-        if self._wakeup is not None:
-            self._wakeup.at(self.queue.next_due())
-
-    def _schedule_soon(self) -> None:
         if len(self.queue):
             self._schedule_now()
+        if self._wakeup is not None:
+            self._wakeup.at(self.queue.next_due())
 
     def _schedule_now(self) -> None:
         if not self._told:

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from kube_actors.components.informing import JsonObject, object_key
 from kube_actors.placement import PlacementState, place_one
 from kube_actors.runtime.blocking import BlockingActor
 from kube_actors.scheduling.decisions import Decision
 from kube_actors.scheduling.framework import Code
-from kube_actors.scheduling.objects import InvalidObject, JsonObject
+from kube_actors.scheduling.objects import InvalidObject
 from kube_actors.scheduling.pods import PodInfo, parse_pod
 from kube_actors.scheduling.profiles import Profile
 from kube_actors.scheduling.snapshot import TERMINAL_PHASES, Snapshot
@@ -110,7 +111,7 @@ class PlacementWorker(BlockingActor):
         self.placed[info.key] = (info, node)
 
     def _remove(self, pod: JsonObject) -> None:
-        key = f"{pod['metadata'].get('namespace', '')}/{pod['metadata']['name']}"
+        key = object_key(pod)
         for counted in (self.placed.pop(key, None), self.assumed.pop(key, None)):
             if counted is not None:
                 self.state.forget(*counted)

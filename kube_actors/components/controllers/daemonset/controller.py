@@ -11,11 +11,6 @@ after the first), as the Job controller does, rather than once per pod event.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
-from typing import Any
-
-from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.daemonset.syncing import (
@@ -32,6 +27,7 @@ from kube_actors.components.controllers.owners import (
     namespace_of,
     owned_or_orphaned,
 )
+from kube_actors.components.controllers.pod_control import PodControl, pod_seen, settle
 from kube_actors.components.controllers.replicaset.expectations import Expectations
 from kube_actors.components.controllers.replicaset.ownership import adopt_patch, claim
 from kube_actors.components.informing import DELETED, Change, Informer, JsonObject, object_key
@@ -51,11 +47,13 @@ class DaemonSetController(Controller):
         self.events = EventRecorder("daemonset-controller")
         self.backoff = FailedPodBackoff()
         self._batched: set[str] = set()  # sets due for a look at their pods' changes
+        self.pod_control: PodControl
         self.daemon_sets: Informer
         self.nodes: Informer
         self.pods: Informer
 
     async def on_start(self) -> None:
+        self.pod_control = PodControl(self.api, self.clock, self.expectations, self.events)
         self.daemon_sets = await self.inform(DAEMON_SETS)
         index_owners(self.daemon_sets)
         self.nodes = await self.inform("nodes")
@@ -88,10 +86,7 @@ class DaemonSetController(Controller):
         owners = self.daemon_sets.by_index(UID, uid) if uid else []
         for daemon_set in owners:
             key = object_key(daemon_set)
-            if change.type == "ADDED":
-                self.expectations.creation_observed(key)
-            if change.type == DELETED or pod["metadata"].get("deletionTimestamp"):
-                self.expectations.deletion_observed(key, object_key(pod))
+            pod_seen(self.expectations, key, change)
             if key not in self._batched:
                 self._batched.add(key)
                 self.enqueue(key, after=POD_EVENTS_BATCH)
@@ -109,7 +104,7 @@ class DaemonSetController(Controller):
         namespace = namespace_of(daemon_set)
         candidates = owned_or_orphaned(self.pods, daemon_set)
         claims = claim(daemon_set, candidates)
-        await self._settle(
+        await settle(
             [
                 self.api.ask(
                     m.PatchObject(
@@ -134,48 +129,12 @@ class DaemonSetController(Controller):
         for event_type, reason, message in sync.events:
             self.events.record(daemon_set, event_type, reason, message, now)
         if sync.delete:
-            self.expectations.expect_deletions(key, [f"{namespace}/{pod}" for pod in sync.delete], now)
-            outcomes = await asyncio.gather(
-                *(self.api.ask(m.DeleteObject("pods", namespace, pod)) for pod in sync.delete),
-                return_exceptions=True,
-            )
-            for pod, outcome in zip(sync.delete, outcomes, strict=True):
-                if isinstance(outcome, dict):
-                    self.events.record(daemon_set, "Normal", "SuccessfulDelete", f"Deleted pod: {pod}", now)
-                    continue
-                self.expectations.deletion_observed(key, f"{namespace}/{pod}")
-                self._failed(daemon_set, outcome, "FailedDelete", "Error deleting")
+            await self.pod_control.delete(key, daemon_set, sync.delete)
         if sync.create:
-            self.expectations.expect_creations(key, len(sync.create), now)
-            outcomes = await asyncio.gather(
-                *(self.api.ask(m.CreateObject("pods", namespace, pod)) for pod in sync.create),
-                return_exceptions=True,
-            )
-            for outcome in outcomes:
-                if isinstance(outcome, dict):
-                    message = f"Created pod: {outcome['metadata']['name']}"
-                    self.events.record(daemon_set, "Normal", "SuccessfulCreate", message, now)
-                    continue
-                self.expectations.creation_observed(key)
-                self._failed(daemon_set, outcome, "FailedCreate", "Error creating")
+            await self.pod_control.create(key, daemon_set, sync.create)
         if sync.status is not None:
             body = {"metadata": {"name": name}, "status": sync.status}
-            await self._settle([self.api.ask(m.ReplaceObject(DAEMON_SETS, namespace, name, body, "status"))])
-
-    def _failed(self, daemon_set: JsonObject, outcome: object, reason: str, doing: str) -> None:
-        if not isinstance(outcome, status.ApiError):
-            raise outcome if isinstance(outcome, BaseException) else TypeError(repr(outcome))
-        if outcome.code != 404:
-            self.events.record(daemon_set, "Warning", reason, f"{doing}: {outcome}", self.clock.now())
-
-    async def _settle(self, writes: list[Awaitable[Any]]) -> None:
-        """Await writes together; a pod or set gone meanwhile (404), or changed since it was
-        seen (422 from a JSON patch's test), is fine."""
-        for outcome in await asyncio.gather(*writes, return_exceptions=True):
-            if isinstance(outcome, status.ApiError) and outcome.code in (404, 422):
-                continue
-            if isinstance(outcome, BaseException):
-                raise outcome
+            await settle([self.api.ask(m.ReplaceObject(DAEMON_SETS, namespace, name, body, "status"))])
 
 
 def _eligibility_may_change(change: Change) -> bool:

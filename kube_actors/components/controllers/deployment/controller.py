@@ -89,23 +89,17 @@ class DeploymentController(FlightController):
 
     def _replica_set_changed(self, change: Change) -> None:
         rs, old = change.object, change.old
-        owner = self._owner_of(rs)
+        owner = owner_of(self.deployments, rs)
         if change.type in (ADDED, DELETED):
             if owner is not None:
                 self.enqueue(owner)
             elif change.type == ADDED and not rs["metadata"].get("deletionTimestamp"):
-                self._enqueue_matching(rs)
+                for deployment in selecting(self.deployments, rs):
+                    self.enqueue(deployment)
             return
         assert old is not None
         for concerned in concerned_by_update(self.deployments, rs, old):
             self.enqueue(concerned)
-
-    def _owner_of(self, rs: JsonObject) -> JsonObject | None:
-        return owner_of(self.deployments, rs)
-
-    def _enqueue_matching(self, rs: JsonObject) -> None:
-        for deployment in selecting(self.deployments, rs):
-            self.enqueue(deployment)
 
     # Deciding.
 
@@ -302,5 +296,3 @@ def _newer_or_same(cached: JsonObject, written: JsonObject) -> bool:
     if not (have.isdigit() and wrote.isdigit()):
         return True
     return int(have) >= int(wrote)
-
-

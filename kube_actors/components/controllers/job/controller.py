@@ -35,6 +35,7 @@ from kube_actors.components.controllers.owners import (
     namespace_of,
     owned_or_orphaned,
 )
+from kube_actors.components.controllers.pod_control import PodControl, pod_seen, raise_unexpected, settle
 from kube_actors.components.controllers.replicaset.expectations import Expectations
 from kube_actors.components.controllers.replicaset.ownership import adopt_patch, claim
 from kube_actors.components.informing import DELETED, Change, Informer, JsonObject, object_key, split_key
@@ -56,10 +57,12 @@ class JobController(Controller):
         self._written: dict[str, JsonObject] = {}  # the Job as last written, until the cache has it
         self._batched: set[str] = set()  # Jobs due for a look at their pods' changes
         self._releasing: set[str] = set()  # uids of pods whose finalizer removal is on its way
+        self.pod_control: PodControl
         self.jobs: Informer
         self.pods: Informer
 
     async def on_start(self) -> None:
+        self.pod_control = PodControl(self.api, self.clock, self.expectations, self.events)
         self.jobs = await self.inform(JOBS)
         index_owners(self.jobs)
         self.pods = await self.inform("pods")
@@ -90,10 +93,7 @@ class JobController(Controller):
             owners += [job for job in self._jobs_of(change.old) if job not in owners]
         for job in owners:
             key = object_key(job)
-            if change.type == "ADDED":
-                self.expectations.creation_observed(key)
-            if change.type == DELETED or pod["metadata"].get("deletionTimestamp"):
-                self.expectations.deletion_observed(key, object_key(pod))
+            pod_seen(self.expectations, key, change)
             if key not in self._batched:
                 self._batched.add(key)
                 self.enqueue(key, after=POD_UPDATE_BATCH)
@@ -124,7 +124,7 @@ class JobController(Controller):
         namespace = namespace_of(job)
         candidates = owned_or_orphaned(self.pods, job)
         claims = claim(job, candidates)
-        await self._gather(
+        await settle(
             [
                 self._patch_pod(namespace, pod["metadata"]["name"], adopt_patch(pod, job))
                 for pod in claims.adopt
@@ -159,14 +159,12 @@ class JobController(Controller):
             self.events.record(job, event_type, reason, message, self.clock.now())
         await self._release(namespace, sync.release)
         if sync.delete:
-            await self._delete_pods(key, job, sync.delete)
+            await self.pod_control.delete(key, job, sync.delete)
         if sync.create:
-            await self._create_pods(key, job, sync.create)
+            await self.pod_control.create(key, job, sync.create)
         if sync.delete_job:
             self.log.info("job_ttl_expired", namespace=namespace, job=name)
-            await self._gather(
-                [self.api.ask(m.DeleteObject(JOBS, namespace, name, propagation="Foreground"))]
-            )
+            await settle([self.api.ask(m.DeleteObject(JOBS, namespace, name, propagation="Foreground"))])
 
     async def _release(self, namespace: str, names: tuple[str, ...]) -> None:
         """Remove the tracking finalizer of each pod, once: its watch event is on the way. A
@@ -185,44 +183,7 @@ class JobController(Controller):
         for uid, outcome in zip(uids, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 self._releasing.discard(uid)
-        _raise_unexpected(outcomes)
-
-    async def _delete_pods(self, key: str, job: JsonObject, names: tuple[str, ...]) -> None:
-        namespace = namespace_of(job)
-        pod_keys = [f"{namespace}/{name}" for name in names]
-        self.expectations.expect_deletions(key, pod_keys, self.clock.now())
-        outcomes = await asyncio.gather(
-            *(self.api.ask(m.DeleteObject("pods", namespace, name)) for name in names), return_exceptions=True
-        )
-        for name, pod_key, outcome in zip(names, pod_keys, outcomes, strict=True):
-            if isinstance(outcome, dict):
-                self.events.record(
-                    job, "Normal", "SuccessfulDelete", f"Deleted pod: {name}", self.clock.now()
-                )
-                continue
-            self.expectations.deletion_observed(key, pod_key)
-            if not isinstance(outcome, status.ApiError):
-                raise outcome
-            if outcome.code != 404:
-                self.events.record(
-                    job, "Warning", "FailedDelete", f"Error deleting: {outcome}", self.clock.now()
-                )
-
-    async def _create_pods(self, key: str, job: JsonObject, pods: tuple[JsonObject, ...]) -> None:
-        namespace = namespace_of(job)
-        self.expectations.expect_creations(key, len(pods), self.clock.now())
-        outcomes = await asyncio.gather(
-            *(self.api.ask(m.CreateObject("pods", namespace, pod)) for pod in pods), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, dict):
-                message = f"Created pod: {outcome['metadata']['name']}"
-                self.events.record(job, "Normal", "SuccessfulCreate", message, self.clock.now())
-                continue
-            self.expectations.creation_observed(key)  # this one will never be seen
-            if not isinstance(outcome, status.ApiError):
-                raise outcome
-            self.events.record(job, "Warning", "FailedCreate", f"Error creating: {outcome}", self.clock.now())
+        raise_unexpected(outcomes)
 
     async def _release_orphan(self, pod_key: str) -> None:
         """Remove the tracking finalizer of a pod whose Job is gone (checked with the apiserver:
@@ -240,25 +201,10 @@ class JobController(Controller):
             return
         patch = remove_finalizer_patch(pod, TRACKING_FINALIZER)
         if patch is not None:
-            await self._gather([self._patch_pod(namespace, name, patch)])
+            await settle([self._patch_pod(namespace, name, patch)])
 
     def _patch_pod(self, namespace: str, name: str, patch: list[JsonObject]) -> Awaitable[Any]:
         return self.api.ask(m.PatchObject("pods", namespace, name, patch, JSON_PATCH))
-
-    async def _gather(self, writes: list[Awaitable[Any]]) -> None:
-        _raise_unexpected(await asyncio.gather(*writes, return_exceptions=True))
-
-
-def _raise_unexpected(outcomes: list[Any]) -> None:
-    """Raise the first failure among write outcomes that matters: a pod gone (404) or changed
-    since it was seen (422: a JSON patch's test failed, e.g. the finalizer is already released)
-    is fine."""
-    for outcome in outcomes:
-        if isinstance(outcome, status.ApiError) and outcome.code in (404, 422):
-            continue
-        if isinstance(outcome, BaseException):
-            raise outcome
-
 
 
 def _version(obj: JsonObject) -> int:

@@ -19,8 +19,8 @@ from kube_actors.components.controllers.job.pods import (
     format_indexes,
     is_tracked,
     parse_indexes,
-    phase,
 )
+from kube_actors.components.controllers.replicaset.pods import phase
 
 JsonObject = dict[str, Any]
 

@@ -18,10 +18,6 @@ COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"  # annotation and 
 INDEX_VARIABLE = "JOB_COMPLETION_INDEX"
 
 
-def phase(pod: JsonObject) -> str:
-    return str((pod.get("status") or {}).get("phase") or "")
-
-
 def is_tracked(pod: JsonObject) -> bool:
     """Still held by the Job's finalizer: its outcome is not counted in the Job's status yet."""
     return TRACKING_FINALIZER in (pod["metadata"].get("finalizers") or ())

@@ -16,8 +16,8 @@ from typing import Any
 from kube_actors.api.times import timestamp, unix_seconds
 from kube_actors.api.trees import copy_tree
 from kube_actors.components.controllers.job.counting import Counts, count_pods
-from kube_actors.components.controllers.job.pods import completion_index, finished_at, new_pod, phase
-from kube_actors.components.controllers.replicaset.pods import is_ready
+from kube_actors.components.controllers.job.pods import completion_index, finished_at, new_pod
+from kube_actors.components.controllers.replicaset.pods import is_ready, phase
 
 JsonObject = dict[str, Any]
 Event = tuple[str, str, str]  # type, reason, message

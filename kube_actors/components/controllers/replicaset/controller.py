@@ -100,31 +100,25 @@ class ReplicaSetController(FlightController):
             if old is not None and old["metadata"].get("labels") != pod["metadata"].get("labels"):
                 self._deletion_seen(old)
             return
-        owner = self._owner_of(pod)
+        owner = owner_of(self.replica_sets, pod)
         if change.type == ADDED:
             if owner is not None:
                 self.expectations.creation_observed(object_key(owner))
                 self.enqueue(owner)
             else:
-                self._enqueue_matching(pod)
+                for replica_set in selecting(self.replica_sets, pod):
+                    self.enqueue(replica_set)
             return
         assert old is not None
         for concerned in concerned_by_update(self.replica_sets, pod, old):
             self.enqueue(concerned)
 
     def _deletion_seen(self, pod: JsonObject) -> None:
-        owner = self._owner_of(pod)
+        owner = owner_of(self.replica_sets, pod)
         if owner is not None:
             key = object_key(owner)
             self.expectations.deletion_observed(key, object_key(pod))
             self.enqueue(key)
-
-    def _owner_of(self, pod: JsonObject) -> JsonObject | None:
-        return owner_of(self.replica_sets, pod)
-
-    def _enqueue_matching(self, pod: JsonObject) -> None:
-        for replica_set in selecting(self.replica_sets, pod):
-            self.enqueue(replica_set)
 
     # Reconciling: decide now, write in a flight.
 
@@ -157,7 +151,7 @@ class ReplicaSetController(FlightController):
             except status.ApiError as error:
                 if error.code != 404:
                     failure = failure or str(error)
-        await self._write_events(now)
+        await write_events(self.api, self.events, now)
         if failure is not None:
             raise SyncFailed(failure)
         return Landing(seconds_until_next_available(replica_set, sync.pods, now))
@@ -245,9 +239,6 @@ class ReplicaSetController(FlightController):
 
     def _record(self, about: JsonObject, type_: str, reason: str, text: str) -> None:
         self.events.record(about, type_, reason, text, self.clock.now())
-
-    async def _write_events(self, now: float) -> None:
-        await write_events(self.api, self.events, now)
 
 
 async def _gathered(writes: Iterable[Awaitable[Any]], ignore_codes: tuple[int, ...]) -> list[str]:

@@ -8,7 +8,7 @@ it asked for and what the watch showed, and passes the time in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 EXPECTATIONS_TIMEOUT = 300.0
 
@@ -16,9 +16,8 @@ EXPECTATIONS_TIMEOUT = 300.0
 @dataclass(slots=True)
 class _Expected:
     adds: int
-    deletes: set[str]
+    deletes: set[str]  # keys of pods deleted but not yet seen going
     since: float
-    dels: int = field(default=0)
 
 
 class Expectations:
@@ -31,7 +30,7 @@ class Expectations:
         self._by_owner[owner] = _Expected(count, set(), now)
 
     def expect_deletions(self, owner: str, pod_keys: list[str], now: float) -> None:
-        self._by_owner[owner] = _Expected(0, set(pod_keys), now, len(pod_keys))
+        self._by_owner[owner] = _Expected(0, set(pod_keys), now)
 
     def creation_observed(self, owner: str, count: int = 1) -> None:
         """A pod the owner made has been seen (or will never be: its create failed)."""
@@ -42,9 +41,8 @@ class Expectations:
     def deletion_observed(self, owner: str, pod_key: str) -> None:
         """A pod the owner deleted is gone or being deleted (or its delete failed)."""
         expected = self._by_owner.get(owner)
-        if expected is not None and pod_key in expected.deletes:
+        if expected is not None:
             expected.deletes.discard(pod_key)
-            expected.dels -= 1
 
     def satisfied(self, owner: str, now: float) -> bool:
         """Whether the owner's cache reflects all it asked for, so it may act again.
@@ -56,7 +54,7 @@ class Expectations:
         expected = self._by_owner.get(owner)
         if expected is None:
             return True
-        fulfilled = expected.adds <= 0 and expected.dels <= 0
+        fulfilled = expected.adds <= 0 and not expected.deletes
         return fulfilled or now - expected.since > EXPECTATIONS_TIMEOUT
 
     def forget(self, owner: str) -> None:

@@ -198,5 +198,3 @@ class StatefulSetController(Controller):
 
     def _record(self, about: JsonObject, note: Note) -> None:
         self.events.record(about, note.type, note.reason, note.message, self.clock.now())
-
-

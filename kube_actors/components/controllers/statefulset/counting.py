@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from kube_actors.components.controllers.replicaset.pods import phase
 from kube_actors.components.controllers.statefulset.identity import revision_of
 from kube_actors.components.controllers.statefulset.pod_states import (
     is_available,
     is_running_and_ready,
     is_terminating,
-    phase,
 )
 
 JsonObject = dict[str, Any]

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kube_actors.api.times import unix_seconds
+from kube_actors.components.controllers.replicaset.pods import is_ready, phase, ready_since
 
 JsonObject = dict[str, Any]
-
-
-def phase(pod: JsonObject) -> str:
-    return str((pod.get("status") or {}).get("phase") or "")
 
 
 def is_terminating(pod: JsonObject) -> bool:
@@ -25,16 +21,8 @@ def is_finished(pod: JsonObject) -> bool:
     return phase(pod) in ("Failed", "Succeeded")
 
 
-def _ready_condition(pod: JsonObject) -> JsonObject | None:
-    for condition in (pod.get("status") or {}).get("conditions") or []:
-        if isinstance(condition, dict) and condition.get("type") == "Ready":
-            return condition
-    return None
-
-
 def is_running_and_ready(pod: JsonObject) -> bool:
-    condition = _ready_condition(pod)
-    return phase(pod) == "Running" and condition is not None and condition.get("status") == "True"
+    return phase(pod) == "Running" and is_ready(pod)
 
 
 def is_healthy(pod: JsonObject) -> bool:
@@ -54,8 +42,7 @@ def seconds_until_available(pod: JsonObject, min_ready_seconds: int, now: float)
         return None
     if min_ready_seconds <= 0:
         return 0.0
-    condition = _ready_condition(pod)
-    since = unix_seconds(condition.get("lastTransitionTime") if condition else None)
+    since = ready_since(pod)
     if since is None:
         return 0.0  # ready with no time recorded: nothing to wait for
     return max(since + min_ready_seconds - now, 0.0)

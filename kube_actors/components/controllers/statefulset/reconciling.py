@@ -28,6 +28,7 @@ from kube_actors.components.controllers.garbage_collector.ownership import (
     controller_reference,
     controller_uid,
 )
+from kube_actors.components.controllers.replicaset.pods import phase
 from kube_actors.components.controllers.statefulset import retention
 from kube_actors.components.controllers.statefulset.actions import (
     NORMAL,
@@ -58,7 +59,6 @@ from kube_actors.components.controllers.statefulset.pod_states import (
     is_healthy,
     is_running_and_ready,
     is_terminating,
-    phase,
     seconds_until_available,
 )
 from kube_actors.components.controllers.statefulset.revisions import update_revision
