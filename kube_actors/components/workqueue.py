@@ -18,17 +18,24 @@ class WorkQueue:
 
     def __init__(self) -> None:
         self._ready: dict[str, None] = {}
-        self._later: list[tuple[float, str]] = []
+        self._later: list[tuple[float, str]] = []  # (due, key); entries no longer in _due are stale
+        self._due: dict[str, float] = {}
         self._failures: dict[str, int] = {}
 
     def add(self, key: str) -> None:
         self._ready[key] = None
 
     def add_after(self, key: str, delay: float, now: float) -> None:
+        """``key`` is due in ``delay`` seconds; a key already waiting keeps the earlier time, and
+        one already ready needs no second look (client-go's delaying queue)."""
         if delay <= 0:
             self.add(key)
-        else:
-            heapq.heappush(self._later, (now + delay, key))
+            return
+        due = now + delay
+        if key in self._ready or self._due.get(key, due) < due:
+            return
+        self._due[key] = due
+        heapq.heappush(self._later, (due, key))
 
     def retry(self, key: str, now: float) -> float:
         """Add ``key`` again after its failure backoff; returns the delay chosen."""
@@ -45,7 +52,10 @@ class WorkQueue:
     def pop(self, now: float) -> str | None:
         """The next key to reconcile, or None if none is due."""
         while self._later and self._later[0][0] <= now:
-            self._ready[heapq.heappop(self._later)[1]] = None
+            due, key = heapq.heappop(self._later)
+            if self._due.get(key) == due:
+                del self._due[key]
+                self._ready[key] = None
         if not self._ready:
             return None
         key = next(iter(self._ready))
@@ -54,6 +64,8 @@ class WorkQueue:
 
     def next_due(self) -> float | None:
         """When the earliest delayed key is due (None if nothing waits)."""
+        while self._later and self._due.get(self._later[0][1]) != self._later[0][0]:
+            heapq.heappop(self._later)  # superseded by an earlier time
         return self._later[0][0] if self._later else None
 
     def __len__(self) -> int:

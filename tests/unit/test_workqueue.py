@@ -27,3 +27,12 @@ def test_failures_back_off_exponentially_until_forgotten() -> None:
     assert [queue.retry("k", now=0.0) for _ in range(30)][-1] == MAX_DELAY
     queue.forget("k")
     assert queue.retry("k", now=0.0) == 0.005
+
+
+def test_a_key_waiting_twice_comes_once_at_the_earlier_time() -> None:
+    queue = WorkQueue()
+    queue.add_after("k", 10.0, now=0.0)
+    queue.add_after("k", 2.0, now=0.0)
+    queue.add_after("k", 30.0, now=0.0)
+    assert queue.next_due() == 2.0
+    assert queue.pop(2.0) == "k" and queue.pop(100.0) is None and queue.next_due() is None
