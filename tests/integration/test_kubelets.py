@@ -137,6 +137,12 @@ async def test_bound_pods_run_with_their_own_ips_and_logs(cluster: Cluster) -> N
     assert logs.text == "hello\nfrom node-2\n" and logs.running
     with pytest.raises(status.NotFound):
         await kubelets[0].ask(ReadLogs("default", "other"))
+    # What kubectl describe shows: the kubelet pulled, created and started the container.
+    about = "involvedObject.name=other"
+    events = await cluster.api.ask(m.ListObjects("events", "default", field_selector=about))
+    assert [e["reason"] for e in events["items"]] == ["Pulling", "Pulled", "Created", "Started"]
+    assert events["items"][3]["message"] == "Started container app"
+    assert events["items"][0]["source"] == {"component": "kubelet", "host": "node-2"}
 
 
 async def test_crash_loop_restarts_follow_the_backoff(cluster: Cluster) -> None:

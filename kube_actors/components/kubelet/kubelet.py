@@ -44,6 +44,7 @@ from kube_actors.components.kubelet.node_status import (
     node_object,
     node_status,
 )
+from kube_actors.components.kubelet.pod_events import PodEventLog
 from kube_actors.components.kubelet.runtime_calls import RuntimeCalls
 from kube_actors.components.kubelet.simulated import SimulatedRuntime
 from kube_actors.components.wakeup import Wakeup
@@ -99,6 +100,7 @@ class Kubelet(InformingActor):
         scheme = self.runtime.version().split("://", 1)[0]
         self.core = KubeletCore(self.config, images=present, runtime_scheme=scheme)
         self._wakeup = Wakeup(self.clock, lambda: self.ref.tell(m.Wake()))
+        self.pod_events = PodEventLog(self.config.name)
         await self._register()
         self._renew_lease()
         self._pods = await self.inform("pods", field_selector=f"spec.nodeName={self.config.name}")
@@ -195,6 +197,7 @@ class Kubelet(InformingActor):
 
     def _outcome(self, note: Any, now: float) -> list[Action]:
         """Feed a runtime call's outcome to the core."""
+        self._record(self.pod_events.on_note(note, now))
         core = self.core
         match note:
             case m.SandboxMade(uid, sandbox_id, ip, reason, text):
@@ -228,11 +231,16 @@ class Kubelet(InformingActor):
             elif isinstance(action, DeletePod):
                 self._delete_pod(action)
             else:
+                self._record(self.pod_events.on_action(action, self.clock.now()))
                 queue.extend(self._outcome(self.calls.execute(action), self.clock.now()))
         assert self._wakeup is not None
         self._wakeup.at(self.core.next_wake())
 
     # The apiserver.
+
+    def _record(self, events: list[JsonObject]) -> None:
+        for event in events:  # fire and forget, as Kubernetes' event broadcaster drops what fails
+            self.api.tell(api.CreateObject("events", event["metadata"]["namespace"], event))
 
     def _request(self, message: Any, on_reply: Callable[[Any], Any], on_error: Callable[[int], Any]) -> None:
         """Send ``message`` to the apiserver; its reply, or its error's code, comes back as the
