@@ -23,13 +23,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from kube_actors.placement.arithmetic import ALL, Bools, Ids, Ints, Nodes
-from kube_actors.scheduling.framework import CycleState, PreFilterResult
+from kube_actors.scheduling.framework import CycleState, Plugin, PreFilterResult
 from kube_actors.scheduling.pods import PodInfo, PodRequirements
 
 if TYPE_CHECKING:
@@ -177,12 +177,19 @@ class VectorPlugin(Protocol):
         ...
 
 
-class NoJobs:
-    """Base for twins: no extension point until a subclass provides one."""
+PluginT = TypeVar("PluginT", bound=Plugin)
 
-    name = ""
+
+class Twin(Generic[PluginT]):
+    """Base for twins: the reference plugin it stands for (asked about single nodes, and for
+    its configuration), and no extension point until a subclass provides one."""
+
     filter_kind: Kind | None = None
     score_kind: Kind | None = None
+
+    def __init__(self, plugin: PluginT) -> None:
+        self.plugin = plugin
+        self.name = plugin.name
 
     def pre_filter(self, context: ClassContext) -> PreFilterResult | None:
         return None

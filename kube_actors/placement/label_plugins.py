@@ -16,10 +16,10 @@ from kube_actors.placement.jobs import (
     ClassContext,
     FilterJob,
     Kind,
-    NoJobs,
     ScoreJob,
     StaticFilter,
     StaticScore,
+    Twin,
 )
 from kube_actors.scheduling.arithmetic import MAX_NODE_SCORE
 from kube_actors.scheduling.framework import Code, FilterPlugin, PreFilterPlugin, PreFilterResult
@@ -57,12 +57,8 @@ def reference_pre_filter(context: ClassContext, plugin: PreFilterPlugin) -> PreF
     return plugin.pre_filter(context.cycle, context.pod, context.state.snapshot)
 
 
-class NodeUnschedulableTwin(NoJobs):
+class NodeUnschedulableTwin(Twin[NodeUnschedulable]):
     filter_kind = Kind.STATIC
-
-    def __init__(self, plugin: NodeUnschedulable) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def filter_job(self, context: ClassContext) -> FilterJob | None:
         table = context.state.table
@@ -78,12 +74,8 @@ class NodeUnschedulableTwin(NoJobs):
         )
 
 
-class NodeNameTwin(NoJobs):
+class NodeNameTwin(Twin[NodeName]):
     filter_kind = Kind.STATIC
-
-    def __init__(self, plugin: NodeName) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def filter_job(self, context: ClassContext) -> FilterJob | None:
         wanted = context.requirements.node_name
@@ -98,13 +90,9 @@ class NodeNameTwin(NoJobs):
         )
 
 
-class TaintTolerationTwin(NoJobs):
+class TaintTolerationTwin(Twin[TaintToleration]):
     filter_kind = Kind.STATIC
     score_kind = Kind.STATIC
-
-    def __init__(self, plugin: TaintToleration) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def filter_job(self, context: ClassContext) -> FilterJob | None:
         state, pod = context.state, context.pod
@@ -128,13 +116,9 @@ class TaintTolerationTwin(NoJobs):
         return StaticScore(counts, lambda scores, feasible: default_normalize(scores, feasible, reverse=True))
 
 
-class NodeAffinityTwin(NoJobs):
+class NodeAffinityTwin(Twin[NodeAffinity]):
     filter_kind = Kind.STATIC
     score_kind = Kind.STATIC
-
-    def __init__(self, plugin: NodeAffinity) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def pre_filter(self, context: ClassContext) -> PreFilterResult | None:
         return reference_pre_filter(context, self.plugin)
@@ -167,12 +151,8 @@ class NodeAffinityTwin(NoJobs):
         return StaticScore(raw, lambda scores, feasible: default_normalize(scores, feasible, reverse=False))
 
 
-class VolumeBindingTwin(NoJobs):
+class VolumeBindingTwin(Twin[VolumeBinding]):
     filter_kind = Kind.STATIC
-
-    def __init__(self, plugin: VolumeBinding) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def pre_filter(self, context: ClassContext) -> PreFilterResult | None:
         return reference_pre_filter(context, self.plugin)
@@ -190,12 +170,8 @@ class VolumeBindingTwin(NoJobs):
         return StaticFilter(reject_where(context, self.plugin, rejected))
 
 
-class VolumeZoneTwin(NoJobs):
+class VolumeZoneTwin(Twin[VolumeZone]):
     filter_kind = Kind.STATIC
-
-    def __init__(self, plugin: VolumeZone) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def pre_filter(self, context: ClassContext) -> PreFilterResult | None:
         return reference_pre_filter(context, self.plugin)
@@ -229,12 +205,8 @@ class VolumeZoneTwin(NoJobs):
         return StaticFilter(reject_where(context, self.plugin, labelled & ~allowed))
 
 
-class ImageLocalityTwin(NoJobs):
+class ImageLocalityTwin(Twin[ImageLocality]):
     score_kind = Kind.STATIC
-
-    def __init__(self, plugin: ImageLocality) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def score_job(self, context: ClassContext) -> ScoreJob | None:
         state = context.state

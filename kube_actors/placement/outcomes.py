@@ -2,7 +2,8 @@
 PreFilters may reject it outright (a conflicting node affinity, a missing claim) or narrow it to
 named nodes (a DaemonSet pod pinned by ``metadata.name``); when no node passes, the decision
 lists how many nodes gave each reason, each node counting the first filter that rejected it.
-``reference.evaluate`` and ``reference._not_placed`` are the specification these follow.
+``reference.evaluate`` is the specification these follow; the decisions are made by
+``decisions.stopped_decision`` and ``decisions.unplaced_decision``, as the reference's are.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import numpy as np
 
 from kube_actors.placement.arithmetic import Ids
 from kube_actors.placement.jobs import ClassContext, VectorPlugin
-from kube_actors.placement.statuses import PASSED, StatusTable, is_resolvable, reason_counts
-from kube_actors.scheduling.decisions import Decision, fit_error_message, pre_filter_message
-from kube_actors.scheduling.framework import Code, Status
+from kube_actors.placement.statuses import PASSED, StatusTable, reason_counts
+from kube_actors.scheduling.decisions import Decision, stopped_decision, unplaced_decision
+from kube_actors.scheduling.framework import Code
 from kube_actors.scheduling.pods import PodInfo
 from kube_actors.scheduling.reference import left_out_by
 
@@ -35,7 +36,7 @@ class PreFiltered:
             if result is None or result.status.code is Code.SKIP:
                 continue
             if not result.status.is_success:
-                self.stopped = stopped(state.table.count, context.pod, result.status.by(twin.name))
+                self.stopped = stopped_decision(context.pod, state.table.count, result.status.by(twin.name))
                 return
             if result.node_names is not None:
                 # Only NodeAffinity narrows, and never to nothing (it rejects the pod instead).
@@ -49,27 +50,11 @@ class PreFiltered:
                     self.outside[state.table.positions[name]] = PASSED
 
 
-def stopped(node_count: int, pod: PodInfo, status: Status) -> Decision:
-    """A class rejected before any node was looked at."""
-    message = pre_filter_message(node_count, status) if status.is_rejection else status.message
-    return Decision(pod.namespace, pod.name, code=status.code, message=message, rejected_by=(status.plugin,))
-
-
 def not_placed(
     pod: PodInfo, statuses: StatusTable, verdicts: Sequence[Ids], node_count: int, narrowed_by: Sequence[str]
 ) -> Decision:
     """No node passed: ``verdicts`` are every filter's, in filter order (those of the nodes a
     PreFilter left out first)."""
     rejections = statuses.rejections(statuses.first_rejections(verdicts, node_count))
-    reasons = reason_counts(rejections)
-    plugins = {status.plugin for status, _ in rejections if status.plugin}
-    if any(not status.plugin for status, _ in rejections):  # nodes a PreFilter left out
-        plugins.update(narrowed_by)
-    return Decision(
-        pod.namespace,
-        pod.name,
-        code=Code.UNSCHEDULABLE if is_resolvable(rejections) else Code.UNSCHEDULABLE_AND_UNRESOLVABLE,
-        message=fit_error_message(node_count, reasons),
-        reasons=reasons,
-        rejected_by=tuple(sorted(plugins)),
-    )
+    distinct = [status for status, _ in rejections]
+    return unplaced_decision(pod, node_count, distinct, reason_counts(rejections), narrowed_by)

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kube_actors.placement.arithmetic import Bools, Ids, Ints
-from kube_actors.placement.jobs import ClassContext, FilterJob, Kind, NoJobs, ScoreJob
+from kube_actors.placement.jobs import ClassContext, FilterJob, Kind, ScoreJob, Twin
 from kube_actors.placement.pod_groups import PodGroup
 from kube_actors.placement.statuses import PASSED
 from kube_actors.scheduling.arithmetic import MAX_NODE_SCORE
@@ -281,13 +281,9 @@ class _AffinityScore:
         return False
 
 
-class InterPodAffinityTwin(NoJobs):
+class InterPodAffinityTwin(Twin[InterPodAffinity]):
     filter_kind = Kind.GLOBAL
     score_kind = Kind.GLOBAL
-
-    def __init__(self, plugin: InterPodAffinity) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def filter_job(self, context: ClassContext) -> FilterJob | None:
         return _AffinityFilter(context, self.plugin)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from kube_actors.placement.arithmetic import ALL, Bools, Ids, Ints, Nodes
-from kube_actors.placement.jobs import ClassContext, Kind, LocalFilterJob, LocalScoreJob, NoJobs
+from kube_actors.placement.jobs import ClassContext, Kind, LocalFilterJob, LocalScoreJob, Twin
 from kube_actors.placement.resource_formulas import (
     Sources,
     balanced,
@@ -128,12 +128,8 @@ class _FitFilter(_LocalFilter):
         return lookup[bits]
 
 
-class NodePortsTwin(NoJobs):
+class NodePortsTwin(Twin[NodePorts]):
     filter_kind = Kind.LOCAL
-
-    def __init__(self, plugin: NodePorts) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def local_filter_job(self, context: ClassContext) -> LocalFilterJob | None:
         return _PortsFilter(context, self.plugin) if context.requirements.host_ports else None
@@ -170,13 +166,9 @@ class _FitScore:
         )
 
 
-class NodeResourcesFitTwin(NoJobs):
+class NodeResourcesFitTwin(Twin[NodeResourcesFit]):
     filter_kind = Kind.LOCAL
     score_kind = Kind.LOCAL
-
-    def __init__(self, plugin: NodeResourcesFit) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def local_filter_job(self, context: ClassContext) -> LocalFilterJob | None:
         return _FitFilter(context, self.plugin)
@@ -204,12 +196,8 @@ class _BalancedScore:
         return int(plain_balanced(self.sources.columns_at(node)))
 
 
-class BalancedAllocationTwin(NoJobs):
+class BalancedAllocationTwin(Twin[NodeResourcesBalancedAllocation]):
     score_kind = Kind.LOCAL
-
-    def __init__(self, plugin: NodeResourcesBalancedAllocation) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def local_score_job(self, context: ClassContext) -> LocalScoreJob | None:
         return _BalancedScore(context, self.plugin)

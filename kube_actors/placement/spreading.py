@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kube_actors.placement.arithmetic import Bools, Floats, Ids, Ints, go_div, go_round
-from kube_actors.placement.jobs import ClassContext, FilterJob, Kind, NoJobs, ScoreJob
+from kube_actors.placement.jobs import ClassContext, FilterJob, Kind, ScoreJob, Twin
 from kube_actors.scheduling.arithmetic import MAX_NODE_SCORE
 from kube_actors.scheduling.arithmetic import go_div as go_div_one
 from kube_actors.scheduling.arithmetic import go_round as go_round_one
@@ -258,13 +258,9 @@ class _SpreadScore(_Watching):
         return result
 
 
-class PodTopologySpreadTwin(NoJobs):
+class PodTopologySpreadTwin(Twin[PodTopologySpread]):
     filter_kind = Kind.GLOBAL
     score_kind = Kind.GLOBAL
-
-    def __init__(self, plugin: PodTopologySpread) -> None:
-        self.plugin = plugin
-        self.name = plugin.name
 
     def filter_job(self, context: ClassContext) -> FilterJob | None:
         hard = tuple(c for c in context.requirements.spread_constraints if c.is_hard)

@@ -20,8 +20,9 @@ state, as it means a new snapshot.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import replace
+from typing import TypeVar
 
 from kube_actors.placement.classes import Change, ClassEvaluation
 from kube_actors.placement.jobs import ClassContext
@@ -47,6 +48,9 @@ CHANGES_KEPT_PER_NODE = 4
 """The log keeps at least ``CHANGES_KEPT`` changes, and this many per node; an evaluation that
 fell further behind recomputes everything."""
 
+Key = TypeVar("Key", bound=Hashable)
+Kept = TypeVar("Kept")
+
 
 class PlacementState:
     def __init__(self, snapshot: Snapshot) -> None:
@@ -57,7 +61,7 @@ class PlacementState:
         self.statuses = StatusTable()
         self.plans = Plans()
         self.nodes_with_ports: set[int] = set()
-        self.classes: OrderedDict[tuple[int, Hashable], ClassEvaluation] = OrderedDict()
+        self.classes: OrderedDict[tuple[ProfilePlan, Hashable], ClassEvaluation] = OrderedDict()
         self._shared_keys: dict[PodRequirements, Hashable] = {}
         self.locals: OrderedDict[tuple[object, ...], LocalEvaluation] = OrderedDict()
         self.statics: OrderedDict[Hashable, StaticEvaluation] = OrderedDict()
@@ -117,14 +121,8 @@ class PlacementState:
     ) -> ClassEvaluation:
         """The evaluation of ``pod``'s equivalence class under ``plan``, made or reused; it is
         remembered as the most recent one for ``pod``'s requirements and ``profiles``."""
-        key = (id(plan), self._class_key(pod.requirements))
-        evaluation = self.classes.get(key)
-        if evaluation is None or evaluation.plan is not plan:
-            evaluation = self.classes[key] = ClassEvaluation(self, plan, pod)
-            if len(self.classes) > CLASSES_KEPT:
-                self.classes.popitem(last=False)
-        else:
-            self.classes.move_to_end(key)
+        key = (plan, self._class_key(pod.requirements))
+        evaluation = _kept(self.classes, key, CLASSES_KEPT, lambda: ClassEvaluation(self, plan, pod))
         self._recent = (pod.requirements, profiles, self._keyed_fully, evaluation)
         return evaluation
 
@@ -133,33 +131,19 @@ class PlacementState:
         node (its resource signature) under ``plan``, made or reused."""
         requirements = context.requirements
         key = (
-            id(plan),
+            plan,
             requirements.requests,
             requirements.non_zero_milli_cpu,
             requirements.non_zero_memory,
             requirements.host_ports,
         )
-        local = self.locals.get(key)
-        if local is None:
-            local = self.locals[key] = LocalEvaluation(self, plan, context)
-            if len(self.locals) > CLASSES_KEPT:
-                self.locals.popitem(last=False)
-        else:
-            self.locals.move_to_end(key)
-        return local
+        return _kept(self.locals, key, CLASSES_KEPT, lambda: LocalEvaluation(self, plan, context))
 
     def static_evaluation(self, plan: ProfilePlan, context: ClassContext) -> StaticEvaluation:
         """The static answers shared by the classes that agree with ``context``'s class on
         what the static plugins read (its static signature) under ``plan``, made or reused."""
         key = static_signature(plan, context.requirements, self.snapshot.image_states)
-        static = self.statics.get(key)
-        if static is None:
-            static = self.statics[key] = StaticEvaluation(self, plan, context)
-            if len(self.statics) > STATICS_KEPT:
-                self.statics.popitem(last=False)
-        else:
-            self.statics.move_to_end(key)
-        return static
+        return _kept(self.statics, key, STATICS_KEPT, lambda: StaticEvaluation(self, plan, context))
 
     def recent_evaluation(
         self, requirements: PodRequirements, profiles: Mapping[str, Profile]
@@ -228,3 +212,16 @@ class PlacementState:
             dropped = len(self._log) // 2
             del self._log[:dropped]
             self._log_start += dropped
+
+
+def _kept(cache: OrderedDict[Key, Kept], key: Key, limit: int, make: Callable[[], Kept]) -> Kept:
+    """``cache[key]``, made by ``make`` when missing, as the most recently used entry; beyond
+    ``limit`` entries the least recently used one is dropped."""
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = make()
+        if len(cache) > limit:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return found

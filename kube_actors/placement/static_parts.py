@@ -12,7 +12,7 @@ reads them.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Container, Hashable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     from kube_actors.placement.state import PlacementState
 
 
-def static_signature(plan: ProfilePlan, requirements: PodRequirements, known_images: object) -> Hashable:
+def static_signature(
+    plan: ProfilePlan, requirements: PodRequirements, known_images: Container[str]
+) -> Hashable:
     """What the static plugins read of a pod (see the module's docstring)."""
-    images = tuple(image for image in requirements.images if image in known_images)  # type: ignore[operator]
+    images = tuple(image for image in requirements.images if image in known_images)
     claims = (requirements.namespace, requirements.volume_claims) if requirements.volume_claims else ()
     return (
-        id(plan),
+        plan,
         requirements.node_name,
         requirements.tolerations,
         requirements.node_affinity,

@@ -1,8 +1,8 @@
 """Why: a Filter's verdict on a node is a ``Status`` (code, reasons, plugin); the kernel keeps
 verdicts for thousands of nodes as an array of small integers, each standing for one distinct
 ``Status``. ``StatusTable`` hands out those numbers (0 is success) and turns an array of them
-back into what a ``Decision`` reports: how many nodes gave each reason, whether any rejection
-could resolve itself, and which plugins rejected.
+back into the rejecting statuses with their node counts, and how many nodes gave each reason
+(``decisions.unplaced_decision`` makes the rest of the ``Decision`` from those).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from kube_actors.placement.arithmetic import Ids
-from kube_actors.scheduling.framework import SUCCESS, Code, Status
+from kube_actors.scheduling.framework import SUCCESS, Status
 
 PASSED = 0
 
@@ -55,7 +55,3 @@ def reason_counts(rejections: Iterable[tuple[Status, int]]) -> tuple[tuple[str, 
         for reason in status.reasons:
             counts[reason] += nodes
     return tuple(sorted(counts.items(), key=lambda item: f"{item[1]} {item[0]}"))
-
-
-def is_resolvable(rejections: Iterable[tuple[Status, int]]) -> bool:
-    return any(status.code is Code.UNSCHEDULABLE for status, _ in rejections)

@@ -12,10 +12,11 @@ them (so "10 ..." comes before "2 ..."). The placement kernel must produce equal
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from kube_actors.scheduling.framework import Code, Status
+from kube_actors.scheduling.pods import PodInfo
 
 NO_NODES_AVAILABLE = "no nodes available to schedule pods"
 
@@ -78,3 +79,34 @@ def pre_filter_message(node_count: int, status: Status) -> str:
     '0/3 nodes are available: persistentvolumeclaim "data" not found.'
     """
     return f"0/{node_count} nodes are available: {status.message}."
+
+
+def stopped_decision(pod: PodInfo, node_count: int, status: Status) -> Decision:
+    """The pod was turned away before any node was looked at (a PreFilter rejection), or the
+    cycle ended in an error (whose message is kept as it is)."""
+    message = pre_filter_message(node_count, status) if status.is_rejection else status.message
+    return Decision(pod.namespace, pod.name, code=status.code, message=message, rejected_by=(status.plugin,))
+
+
+def unplaced_decision(
+    pod: PodInfo,
+    node_count: int,
+    rejections: Collection[Status],
+    reasons: tuple[tuple[str, int], ...],
+    narrowed_by: Sequence[str],
+) -> Decision:
+    """No node passed the filters. ``rejections`` are the nodes' statuses (each naming its
+    plugin, but for the nodes a PreFilter's node set left out: those are laid at the door of
+    the ``narrowed_by`` plugins), ``reasons`` their counts (``reason_counts``)."""
+    plugins = {status.plugin for status in rejections if status.plugin}
+    if any(not status.plugin for status in rejections):
+        plugins.update(narrowed_by)
+    resolvable = any(status.code is Code.UNSCHEDULABLE for status in rejections)
+    return Decision(
+        pod.namespace,
+        pod.name,
+        code=Code.UNSCHEDULABLE if resolvable else Code.UNSCHEDULABLE_AND_UNRESOLVABLE,
+        message=fit_error_message(node_count, reasons),
+        reasons=reasons,
+        rejected_by=tuple(sorted(plugins)),
+    )

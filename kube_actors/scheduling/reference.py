@@ -32,8 +32,9 @@ from kube_actors.scheduling.decisions import (
     NO_NODES_AVAILABLE,
     Decision,
     fit_error_message,
-    pre_filter_message,
     reason_counts,
+    stopped_decision,
+    unplaced_decision,
 )
 from kube_actors.scheduling.framework import SUCCESS, Code, CycleState, Status, unresolvable
 from kube_actors.scheduling.nodes import NodeInfo
@@ -194,34 +195,16 @@ def _nothing_allowed(narrowed_by: Sequence[str]) -> Status:
 
 
 def _not_placed(node_count: int, pod: PodInfo, evaluation: Evaluation) -> Decision:
-    stopped = evaluation.stopped_by
-    if not stopped.is_success:
-        message = pre_filter_message(node_count, stopped) if stopped.is_rejection else stopped.message
-        return Decision(
-            pod.namespace, pod.name, code=stopped.code, message=message, rejected_by=(stopped.plugin,)
-        )
+    if not evaluation.stopped_by.is_success:
+        return stopped_decision(pod, node_count, evaluation.stopped_by)
     statuses = evaluation.rejections.values()
-    reasons = reason_counts(statuses)
-    resolvable = any(status.code is Code.UNSCHEDULABLE for status in statuses)
-    plugins = {status.plugin for status in statuses if status.plugin}
-    if any(not status.plugin for status in statuses):  # nodes a PreFilter node set left out
-        plugins.update(evaluation.narrowed_by)
-    return Decision(
-        pod.namespace,
-        pod.name,
-        code=Code.UNSCHEDULABLE if resolvable else Code.UNSCHEDULABLE_AND_UNRESOLVABLE,
-        message=fit_error_message(node_count, reasons),
-        reasons=reasons,
-        rejected_by=tuple(sorted(plugins)),
-    )
+    return unplaced_decision(pod, node_count, statuses, reason_counts(statuses), evaluation.narrowed_by)
 
 
 def _not_reserved(pod: PodInfo, status: Status) -> Decision:
     """A Reserve rejection reads as if the chosen node were the only one (Kubernetes' wording)."""
     if not status.is_rejection:
-        return Decision(
-            pod.namespace, pod.name, code=status.code, message=status.message, rejected_by=(status.plugin,)
-        )
+        return stopped_decision(pod, 1, status)
     reasons = reason_counts([status])
     return Decision(
         pod.namespace,

@@ -40,6 +40,7 @@ GA_LABEL_OF_BETA = {BETA_ZONE_LABEL: ZONE_LABEL, BETA_REGION_LABEL: REGION_LABEL
 # where the provisioner then makes the volume.
 SELECTED_NODE_ANNOTATION = "volume.kubernetes.io/selected-node"
 
+
 @dataclass(frozen=True, slots=True)
 class VolumeTopology:
     """A volume topology label and the values it allows (``zone-a__zone-b`` lists two)."""

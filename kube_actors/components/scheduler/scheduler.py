@@ -259,4 +259,3 @@ def _created(pod: JsonObject) -> float:
 
 def _assigned(pod: JsonObject, node: str) -> str:
     return f"Successfully assigned {pod['metadata']['namespace']}/{pod['metadata']['name']} to {node}"
-
