@@ -12,6 +12,7 @@ is a bug and fails the actor, whose supervisor restarts it (and it relists: leve
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any, ClassVar
 
 from kube_actors.api import status
@@ -39,10 +40,10 @@ class Controller(InformingActor):
         self._processing_told = False
         self._wakeup: Wakeup | None = None
 
+    @abstractmethod
     async def reconcile(self, key: str) -> float | None:
         """Bring ``key``'s object to its desired state; None when done, or seconds after which
         to look again (a minReadySeconds wait, a deadline)."""
-        raise NotImplementedError
 
     def enqueue(self, obj_or_key: JsonObject | str, after: float = 0.0) -> None:
         key = obj_or_key if isinstance(obj_or_key, str) else object_key(obj_or_key)

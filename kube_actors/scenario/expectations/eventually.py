@@ -101,8 +101,9 @@ class WorkloadReady(EventuallyCheck[EventuallyT]):
     noun: str
     state: str
 
+    @abstractmethod
     def target(self) -> tuple[str, str]:
-        raise NotImplementedError
+        """The namespace and name of the workload watched."""
 
     def describe(self) -> str:
         namespace, name = self.target()
@@ -117,8 +118,9 @@ class WorkloadReady(EventuallyCheck[EventuallyT]):
         figures = ", ".join(f"{k}={v}" for k, v in status.items() if isinstance(v, int))
         return self.ready(obj), figures or "no status yet"
 
+    @abstractmethod
     def ready(self, obj: JsonObject) -> bool:
-        raise NotImplementedError
+        """Whether the workload is as the check wants it."""
 
 
 class DeploymentAvailableCheck(WorkloadReady[c.DeploymentAvailable]):

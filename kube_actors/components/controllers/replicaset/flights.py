@@ -13,6 +13,7 @@ backoff applies (``base.Controller`` retries an ``ApiError`` and forgets a succe
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Coroutine
 from typing import Any
 
@@ -66,10 +67,10 @@ class FlightController(Controller):
         self._waiting: dict[str, None] = {}
         self._failing: set[str] = set()
 
+    @abstractmethod
     def decide(self, key: str) -> Writes | None:
         """Decide ``key``'s sync now, from the caches; the writes to make (None: nothing to do,
         e.g. the object is gone). The writes raise ``SyncFailed`` when one fails."""
-        raise NotImplementedError
 
     def landed(self, key: str, written: list[JsonObject]) -> None:
         """Override to learn what a flight wrote (before the key can be synced again)."""
