@@ -13,27 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from kube_actors.api import status
+from kube_actors.api.list_types import MERGED_SETS, merge_key
 from kube_actors.api.trees import copy_tree
 
 JsonObject = dict[str, Any]
 
-# Lists Kubernetes merges by a key field (``patchMergeKey``) rather than replacing.
-MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "volumeMounts": "mountPath",
-    "volumeDevices": "devicePath",
-    "imagePullSecrets": "name",
-    "conditions": "type",
-    "hostAliases": "ip",
-    "topologySpreadConstraints": "topologyKey",
-    "ownerReferences": "uid",
-}
-# Lists of plain values Kubernetes merges as sets.
-MERGED_SETS = {"finalizers"}
 _DELETE = object()  # a map whose patch says ``$patch: delete``
 
 
@@ -82,9 +66,9 @@ def _strategic(target: Any, patch: Any) -> Any:
         elif (
             isinstance(value, list)
             and isinstance(result.get(key), list)
-            and _merge_key(key, value) is not None
+            and (key_field := merge_key(key, value)) is not None
         ):
-            result[key] = _merge_list(result[key], value, _merge_key(key, value) or "")
+            result[key] = _merge_list(result[key], value, key_field)
         elif isinstance(value, list) and key in MERGED_SETS and isinstance(result.get(key), list):
             result[key] = result[key] + [item for item in value if item not in result[key]]
         else:
@@ -101,28 +85,20 @@ def _strategic(target: Any, patch: Any) -> Any:
     return result
 
 
-def _merge_key(field: str, items: list[Any]) -> str | None:
-    """The key a list merges by; ``ports`` of containers merge by ``containerPort``, of
-    services by ``port``."""
-    if field == "ports":
-        return "containerPort" if any(isinstance(i, dict) and "containerPort" in i for i in items) else "port"
-    return MERGE_KEYS.get(field)
-
-
-def _merge_list(current: list[Any], patch: list[Any], merge_key: str) -> list[Any]:
+def _merge_list(current: list[Any], patch: list[Any], key_field: str) -> list[Any]:
     if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
         return [copy_tree(i) for i in patch if not (isinstance(i, dict) and i.get("$patch") == "replace")]
     merged = [copy_tree(item) for item in current]
     for item in patch:
-        if not isinstance(item, dict) or merge_key not in item:
+        if not isinstance(item, dict) or key_field not in item:
             raise status.BadRequest(
-                f"a list merged by {merge_key!r} needs that key in every item: {item!r:.100}"
+                f"a list merged by {key_field!r} needs that key in every item: {item!r:.100}"
             )
         index = next(
             (
                 i
                 for i, existing in enumerate(merged)
-                if isinstance(existing, dict) and existing.get(merge_key) == item[merge_key]
+                if isinstance(existing, dict) and existing.get(key_field) == item[key_field]
             ),
             None,
         )

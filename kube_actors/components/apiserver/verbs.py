@@ -19,7 +19,7 @@ from kube_actors.api.admission import NamespacePhase, default_chain
 from kube_actors.api.resources import CUSTOM_RESOURCE_DEFINITIONS, NAMESPACES
 from kube_actors.api.selectors import Selection
 from kube_actors.api.times import timestamp
-from kube_actors.components.apiserver import patching
+from kube_actors.components.apiserver import field_managers, patching
 from kube_actors.components.apiserver.admitting import BuiltinAdmission
 from kube_actors.components.apiserver.crds.admission import (
     WriteOptions,
@@ -31,8 +31,9 @@ from kube_actors.components.apiserver.crds.admission import (
 from kube_actors.components.apiserver.crds.definitions import CustomVersion, admitted
 from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
+from kube_actors.components.apiserver.field_managers import Writer
 from kube_actors.components.apiserver.namespaces import ActiveNamespaces
-from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, decode
+from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, Shape, decode
 from kube_actors.components.apiserver.pod_actions import bound, evict
 from kube_actors.components.apiserver.routes import Target
 from kube_actors.components.apiserver.subresources import (
@@ -46,6 +47,7 @@ from kube_actors.components.apiserver.watching import WatchOpener
 
 Matcher = Callable[[JsonObject], bool]
 STRATEGIC_MERGE = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
 PATCHES: dict[str, Callable[[Any, Any], Any]] = {
     "application/merge-patch+json": patching.merge_patch,
     STRATEGIC_MERGE: patching.strategic_merge_patch,
@@ -53,6 +55,8 @@ PATCHES: dict[str, Callable[[Any, Any], Any]] = {
 }
 CRDS = CUSTOM_RESOURCE_DEFINITIONS
 PATCH_ATTEMPTS = 100  # each round of a race lets one writer through, as etcd's GuaranteedUpdate loop
+# Who changes a tracked object when the request names no field manager: the in-cluster components.
+IN_CLUSTER_MANAGER = "kube-actors"
 
 
 def selection(target: Target, labels: str = "", fields: str = "") -> Selection:
@@ -115,6 +119,12 @@ class Verbs:
         return envelope, (item for item in decoded if match(item))
 
     async def create(self, target: Target, body: JsonObject, write: WriteOptions | None = None) -> JsonObject:
+        return await self._create(target, body, write, track=True)
+
+    async def _create(
+        self, target: Target, body: JsonObject, write: WriteOptions | None, *, track: bool
+    ) -> JsonObject:
+        """``track``: record the creator in ``managedFields`` (an apply has already)."""
         _check_kind(body, target)
         given = body.get("metadata", {}).get("namespace", "")
         if target.namespace and given and given != target.namespace:
@@ -137,6 +147,8 @@ class Verbs:
             body = self.admission.creating(target, namespace, body, uid, phase, write)
         if target.resource is CRDS:
             body = admitted(body, None, timestamp(self.objects.clock.now()))
+        if track:
+            self._record_create(target, body, write)
         created = await self.objects.create(target.resource, namespace, body, uid=uid)
         if target.resource is CRDS:
             self.custom.observe(created)  # served before the client hears back
@@ -157,16 +169,31 @@ class Verbs:
     async def replace(
         self, target: Target, body: JsonObject, write: WriteOptions | None = None
     ) -> JsonObject:
+        return await self._replace(target, body, write, track=True)
+
+    async def _replace(
+        self,
+        target: Target,
+        body: JsonObject,
+        write: WriteOptions | None,
+        *,
+        track: bool,
+        patching: Shape | None = None,
+    ) -> JsonObject:
+        """``track``: move the fields this write changes to its manager (an apply has already).
+        ``patching``: make the body from the stored object (a patch) instead of ``body``."""
         if not target.subresource:
             _check_kind(body, target)
         custom, scale = self._custom(target), self._scale(target)
-        shape = shape_for(target.resource, target.subresource, scale)
+        shape = _after(patching, shape_for(target.resource, target.subresource, scale))
         if custom is not None:
             shape = admitting(custom, shape, write)
         else:
             shape = self.admission.updating(target, shape, write)
         if target.resource is CRDS and not target.subresource:
             shape = admitting_definition(shape, timestamp(self.objects.clock.now()))
+        if track:
+            shape = self._tracking(target, shape, write)
         updated = await self.objects.update(target.resource, target.namespace, target.name, body, shape)
         if target.resource is CRDS:
             self.custom.observe(updated)
@@ -182,29 +209,92 @@ class Verbs:
         custom = self._custom(target)
         if custom is not None and patch_type == STRATEGIC_MERGE:
             raise refuse_strategic_merge(custom)
+        if patch_type == APPLY_PATCH:
+            return await self._apply(target, patch, write or WriteOptions())
         apply = PATCHES.get(patch_type)
         if apply is None:
             raise status.UnsupportedMediaType(
-                f"the patch content type {patch_type!r} is not supported: use one of {', '.join(PATCHES)}"
+                f"the patch content type {patch_type!r} is not supported: "
+                f"use one of {', '.join((*PATCHES, APPLY_PATCH))}"
             )
-        for attempt in range(PATCH_ATTEMPTS):
-            current = await self.get(target)
+        scale, named_version = self._scale(target), False
+
+        def patching(stored: JsonObject, _: JsonObject) -> JsonObject:
+            """The patch applied to the stored object, read once for the whole update."""
+            nonlocal named_version
+            current = scale_of(stored, scale) if target.subresource == "scale" else stored
             patched = apply(current, patch)
             if not isinstance(patched, dict):
                 raise status.BadRequest("the patch did not produce an object")
-            # The patch was made against this version. A patch that names a resourceVersion makes
-            # it a precondition (409 if it moved on); one that does not is applied again to the
-            # newer version, as Kubernetes retries a patch that lost a race.
-            metadata, version = patched.setdefault("metadata", {}), current["metadata"]["resourceVersion"]
+            if not target.subresource:
+                _check_kind(patched, target)
+            # A patch that names a resourceVersion makes it a precondition (409 if it moved on);
+            # one that does not is applied again to a newer version if it loses a race, as
+            # Kubernetes retries a patch.
+            metadata, version = patched.setdefault("metadata", {}), stored["metadata"]["resourceVersion"]
             if metadata.get("resourceVersion") not in (None, version):
+                named_version = True
                 raise status.conflict(target.resource.plural, target.name, target.resource.group)
             metadata["resourceVersion"] = version
+            return patched
+
+        for attempt in range(PATCH_ATTEMPTS):
             try:
-                return await self.replace(target, patched, write)
+                return await self._replace(target, {}, write, track=True, patching=patching)
+            except status.ApiError as error:
+                if error.code != 409 or named_version or attempt == PATCH_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _apply(self, target: Target, config: Any, write: WriteOptions) -> JsonObject:
+        """Server-side apply: ``config`` is the manager's whole intent for the object, merged
+        into what is stored (created if nothing is); a lost race is applied again."""
+        _check_applied(config, target, write)
+        writer = self._writer(target, write.field_manager)
+        for attempt in range(PATCH_ATTEMPTS):
+            try:
+                current: JsonObject | None = await self.get(target)
+            except status.ApiError as error:
+                if error.code != 404:
+                    raise
+                current = None
+            applied = field_managers.apply(current, config, writer, force=write.force)
+            try:
+                if current is None:
+                    applied["metadata"]["name"] = target.name
+                    return await self._create(target, applied, write, track=False)
+                applied["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+                return await self._replace(target, applied, write, track=False)
             except status.ApiError as error:
                 if error.code != 409 or attempt == PATCH_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _writer(self, target: Target, manager: str) -> Writer:
+        now = timestamp(self.objects.clock.now())
+        return Writer(manager, target.resource.group_version, now, target.subresource)
+
+    def _record_create(self, target: Target, body: JsonObject, write: WriteOptions | None) -> None:
+        """A creator that names itself owns what it created; other creations are not tracked."""
+        if write is not None and write.field_manager:
+            field_managers.record_create(body, self._writer(target, write.field_manager))
+        else:
+            body.get("metadata", {}).pop("managedFields", None)
+
+    def _tracking(self, target: Target, shape: Shape, write: WriteOptions | None) -> Shape:
+        """``shape``, then the fields it changed moved to the writer, for a tracked object or a
+        writer that names itself."""
+        manager = write.field_manager if write is not None else ""
+
+        def tracked(old: JsonObject, new: JsonObject) -> JsonObject:
+            made = shape(old, new)
+            if manager or field_managers.is_tracked(old):
+                field_managers.record_update(old, made, self._writer(target, manager or IN_CLUSTER_MANAGER))
+            else:
+                made.get("metadata", {}).pop("managedFields", None)
+            return made
+
+        return tracked
 
     async def act(self, target: Target, body: JsonObject) -> JsonObject:
         """A POST to a pod's ``binding`` or ``eviction``; answers a Success ``Status``."""
@@ -258,6 +348,37 @@ class Verbs:
             match,
             bookmarks=bookmarks,
             send_initial_events=send_initial_events,
+        )
+
+
+def _after(first: Shape | None, then: Shape | None) -> Shape | None:
+    """``then`` applied to what ``first`` made (either may be absent)."""
+    if first is None or then is None:
+        return first or then
+    return lambda old, new: then(old, first(old, new))
+
+
+def _check_applied(config: Any, target: Target, write: WriteOptions) -> None:
+    """An apply names its manager and sends a whole object of this URL's kind and name."""
+    if not write.field_manager:
+        cause = ("fieldManager", "Required value: is required for apply patch")
+        raise status.invalid("PatchOptions", "", [cause], "meta.k8s.io")
+    if target.subresource:
+        raise status.UnsupportedMediaType(
+            f"server-side apply to the {target.subresource!r} subresource is not supported: apply the object"
+        )
+    if not isinstance(config, dict):
+        raise status.BadRequest("an apply patch must be an object")
+    for required in ("apiVersion", "kind"):
+        if not config.get(required):
+            raise status.BadRequest(f"an apply patch must set {required}")
+    _check_kind(config, target)
+    metadata = config.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise status.BadRequest("metadata of an apply patch must be an object")
+    if metadata.get("name", target.name) != target.name:
+        raise status.BadRequest(
+            f"the name of the object ({metadata['name']}) does not match the name in the URL ({target.name})"
         )
 
 

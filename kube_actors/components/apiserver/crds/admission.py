@@ -22,10 +22,13 @@ PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json")
 @dataclass(frozen=True, slots=True)
 class WriteOptions:
     """How strictly a write is checked against a schema (the ``fieldValidation`` query
-    parameter; "" is ``Warn``; 400 if unknown), and the warnings collected for the client."""
+    parameter; "" is ``Warn``; 400 if unknown), the warnings collected for the client, and who
+    writes (``fieldManager``; ``force`` to take fields over in a server-side apply)."""
 
     field_validation: str = ""
     warnings: list[str] = field(default_factory=list)
+    field_manager: str = ""
+    force: bool = False
 
     def __post_init__(self) -> None:
         if self.field_validation not in ("", *FIELD_VALIDATIONS):
