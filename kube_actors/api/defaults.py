@@ -46,6 +46,20 @@ def apply_defaults(kind: str, obj: JsonObject) -> JsonObject:
     return filled
 
 
+def apply_status_defaults(kind: str, obj: JsonObject) -> JsonObject:
+    """``apply_defaults`` for a write through the ``status`` subresource: all but the status is
+    the stored object, defaulted when it was stored, so only the status is copied and filled.
+
+    >>> node = {"spec": {}, "status": {"capacity": {"cpu": "2"}}}
+    >>> apply_status_defaults("Node", node)["status"]["allocatable"], "allocatable" in node["status"]
+    ({'cpu': '2'}, False)
+    """
+    filled = {**obj, "status": copy_tree(obj.get("status"))}
+    if kind in _STATUS_DEFAULTED and isinstance(filled["status"], dict):
+        _DEFAULTERS[kind](filled)
+    return filled
+
+
 def prepare_for_create(kind: str, obj: JsonObject, *, uid: str, in_place: bool = False) -> JsonObject:
     """A copy of ``obj`` (``obj`` itself if ``in_place``: one the caller owns, fresh from
     ``apply_defaults``) with what Kubernetes sets on create only; ``uid`` is the one the new
@@ -354,6 +368,8 @@ def _items(parent: Any, name: str) -> list[JsonObject]:
     return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
 
 
+# Kinds whose defaulter fills in status (and nothing else a status write would keep).
+_STATUS_DEFAULTED = frozenset({"Node"})
 _DEFAULTERS: dict[str, Callable[[JsonObject], None]] = {
     "Pod": _pod,
     "PodTemplate": lambda template: _pod_spec(_child(_child(template, "template"), "spec")),

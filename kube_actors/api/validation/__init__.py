@@ -28,6 +28,8 @@ from kube_actors.api.validation.workloads import (
     check_replica_set,
     check_stateful_set,
 )
+from kube_actors.runtime import codec
+from kube_actors.runtime.errors import CodecError
 
 __all__ = ["Cause", "cause_reason", "validate"]
 
@@ -51,7 +53,8 @@ def validate(kind: str, obj: JsonObject, *, old: JsonObject | None = None) -> li
     errors = FieldErrors()
     check_object_meta(errors, kind, obj.get("metadata"))
     check = _CHECKS.get(kind)
-    if check is not None:
+    unchanged_spec = old is not None and kind in _SPEC_RULED and obj.get("spec") == old.get("spec")
+    if check is not None and not unchanged_spec:
         check(errors, obj, old)
     return list(dict.fromkeys(errors.causes))  # Kubernetes reports a repeated cause once
 
@@ -69,9 +72,32 @@ def cause_reason(message: str) -> str:
 
 
 def _check_pod(errors: FieldErrors, obj: JsonObject, old: JsonObject | None) -> None:
-    check_pod_spec(errors, obj.get("spec"), "spec")
+    errors.extend(_pod_spec_causes(obj.get("spec")))
     if old is not None:
         check_pod_update(errors, obj, old)
+
+
+# The verdicts on pod specs seen lately, by their encoding: the pods of a ReplicaSet, Job or
+# DaemonSet share one spec, and checking it is most of the cost of creating them.
+_POD_SPEC_CAUSES: dict[bytes, tuple[Cause, ...]] = {}
+_POD_SPECS_REMEMBERED = 4096
+
+
+def _pod_spec_causes(spec: Any) -> tuple[Cause, ...]:
+    try:
+        key: bytes | None = codec.encode(spec)
+    except CodecError:
+        key = None  # not plain data: checked, and refused, every time
+    found = _POD_SPEC_CAUSES.get(key) if key is not None else None
+    if found is None:
+        errors = FieldErrors()
+        check_pod_spec(errors, spec, "spec")
+        found = tuple(errors.causes)
+        if key is not None:
+            if len(_POD_SPEC_CAUSES) >= _POD_SPECS_REMEMBERED:
+                _POD_SPEC_CAUSES.clear()
+            _POD_SPEC_CAUSES[key] = found
+    return found
 
 
 def _check_namespace(errors: FieldErrors, obj: JsonObject, old: JsonObject | None) -> None:
@@ -81,6 +107,13 @@ def _check_namespace(errors: FieldErrors, obj: JsonObject, old: JsonObject | Non
         if not isinstance(finalizer, str) or not finalizer:
             errors.invalid("spec.finalizers", finalizer, "must be a non-empty string")
 
+
+# Kinds whose rules read only the spec (and the uid, which an update keeps): an update leaving
+# the spec as stored passes them as the stored object did, so a status write does not pay for
+# checking a pod's whole spec again.
+_SPEC_RULED = frozenset(
+    {"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "Service", "Namespace"}
+)
 
 _CHECKS: dict[str, KindCheck] = {
     "Pod": _check_pod,

@@ -14,7 +14,12 @@ from kube_actors.api.admission import (
     NamespacePhase,
 )
 from kube_actors.api.admission.base import Operation
-from kube_actors.api.defaults import apply_defaults, prepare_for_create, prepare_for_update
+from kube_actors.api.defaults import (
+    apply_defaults,
+    apply_status_defaults,
+    prepare_for_create,
+    prepare_for_update,
+)
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.objects import JsonObject, Shape
 from kube_actors.components.apiserver.routes import Target
@@ -56,7 +61,12 @@ class BuiltinAdmission:
 
         def admitted(old: JsonObject, new: JsonObject) -> JsonObject:
             shaped = shape(old, new) if shape is not None else new
-            prepared = prepare_for_update(kind, apply_defaults(kind, shaped), old, in_place=True)
+            defaulted = (
+                apply_status_defaults(kind, shaped)
+                if target.subresource == "status"
+                else apply_defaults(kind, shaped)
+            )
+            prepared = prepare_for_update(kind, defaulted, old, in_place=True)
             request = self._request(target, "UPDATE", target.namespace, target.name, prepared, old, None)
             return self._admit(request, write)
 

@@ -145,8 +145,8 @@ def _all_but_finalizers(old: JsonObject, new: JsonObject) -> JsonObject:
 
 
 def _status_only(old: JsonObject, new: JsonObject) -> JsonObject:
-    shaped = copy_tree(old)
-    shaped["status"] = new.get("status", {})
+    # Shares the stored object's parts: defaulting copies the whole before it changes any.
+    shaped = {**old, "metadata": dict(old["metadata"]), "status": new.get("status", {})}
     if "resourceVersion" in new.get("metadata", {}):
         shaped["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"]
     return shaped

@@ -75,10 +75,14 @@ def controller_reference(owner: JsonObject) -> JsonObject:
 
 
 def controller_uid(obj: JsonObject) -> str:
-    """The uid of the object's controlling owner, or "" if nothing controls it."""
-    for link in owner_links(obj):
-        if link.controller:
-            return link.uid
+    """The uid of the object's controlling owner, or "" if nothing controls it (the first
+    well-formed controlling reference, as ``owner_links`` reads them; on every pod change, so
+    without building the links)."""
+    for ref in obj.get("metadata", {}).get("ownerReferences") or ():
+        if isinstance(ref, dict) and ref.get("controller") is True:
+            uid = ref.get("uid")
+            if isinstance(uid, str) and uid:
+                return uid
     return ""
 
 
