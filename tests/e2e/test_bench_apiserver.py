@@ -17,6 +17,7 @@ FIGURES = {
     "http_create_p99_ms",
     "http_list_150k_s",
     "http_watch_events",
+    "http_watch_live_events",
     "actor_create",
 }
 

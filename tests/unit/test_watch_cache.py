@@ -3,6 +3,7 @@ Kubernetes' cacher would send them."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ from kube_actors.api import status
 from kube_actors.api.resources import PODS
 from kube_actors.api.selectors import EVERYTHING, selection
 from kube_actors.components.apiserver import watch_cache
-from kube_actors.components.apiserver.watch_cache import ResourceCache, Subscriber
+from kube_actors.components.apiserver.bodies import to_json
+from kube_actors.components.apiserver.watch_cache import ResourceCache, Subscriber, WatchEvent
 from kube_actors.runtime import codec
 from kube_actors.storage.base import Event, KeyValue
 
@@ -80,3 +82,45 @@ def test_a_watch_that_falls_behind_is_cut_off_with_410(monkeypatch: pytest.Monke
     assert isinstance(deliveries[-1], status.Gone)
     cache.record([put("later", "", 9)])
     assert slow.queue.empty()  # no longer subscribed
+
+
+def lines(subscriber: Subscriber) -> list[bytes]:
+    """What an HTTP watch streams for the subscriber's events, as ``http`` writes them."""
+    streamed = []
+    while not subscriber.queue.empty():
+        delivery = subscriber.queue.get_nowait()
+        assert not isinstance(delivery, status.ApiError)
+        for event in delivery[1]:
+            streamed.append(event.line() if isinstance(event, WatchEvent) else to_json(event) + b"\n")
+    return streamed
+
+
+def test_a_change_is_encoded_once_for_every_watch_that_streams_it() -> None:
+    cache = ResourceCache(PODS, since=0)
+    first, second = cache.subscribe("", 0, EVERYTHING), cache.subscribe("default", 0, EVERYTHING)
+    assert first is not None and second is not None
+    cache.record([put("a", "n1", 1), put("b", "n2", 2)])
+    streamed, again = lines(first), lines(second)
+    assert [json.loads(line) for line in streamed] == [
+        {
+            "type": "ADDED",
+            "object": {"metadata": {**meta, "resourceVersion": str(rv)}, "spec": spec, "apiVersion": "v1"},
+        }
+        for meta, spec, rv in [
+            ({"name": "a", "namespace": "default"}, {"nodeName": "n1"}, 1),
+            ({"name": "b", "namespace": "default"}, {"nodeName": "n2"}, 2),
+        ]
+    ]
+    assert all(mine is theirs for mine, theirs in zip(streamed, again, strict=True))  # the same bytes
+
+
+def test_a_watch_that_sees_a_change_otherwise_than_it_was_streams_what_it_sees() -> None:
+    cache = ResourceCache(PODS, since=0)
+    everyone = cache.subscribe("", 0, EVERYTHING)
+    kubelet = cache.subscribe("", 0, selection("", "spec.nodeName=n1", "Pod"))
+    assert everyone is not None and kubelet is not None
+    pending = stored("web", "", 1)
+    cache.record([Event("PUT", pending, None)])
+    cache.record([Event("PUT", stored("web", "n1", 2), pending)])  # a MODIFIED that the kubelet sees ADDED
+    assert [json.loads(line)["type"] for line in lines(everyone)] == ["ADDED", "MODIFIED"]
+    assert [json.loads(line)["type"] for line in lines(kubelet)] == ["ADDED"]

@@ -4,25 +4,26 @@ clients drive the cluster.
 Requests are parsed here (path, query, body, content type) and answered from the object store;
 every failure becomes a ``Status`` with its code. Watches stream newline-delimited JSON events
 until ``timeoutSeconds`` or until the client goes away. This is the only apiserver module that
-imports aiohttp.
+imports aiohttp; bodies are turned into bytes and back by ``bodies``.
+
+The routing is our own (``routes``), so this runs on aiohttp's low-level server: an
+``Application`` would only add a router match and a middleware chain to every request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-import orjson
 import structlog
-import yaml
 from aiohttp import web
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceTable
 from kube_actors.api.selectors import Selection
 from kube_actors.components.apiserver import discovery, tables
+from kube_actors.components.apiserver.bodies import JSON, parse_body, to_json
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.objects import JsonObject, storage_unavailable
@@ -30,30 +31,23 @@ from kube_actors.components.apiserver.pod_logs import PodLogReader, log_request
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
 from kube_actors.components.apiserver.verbs import Verbs, selection
+from kube_actors.components.apiserver.watch_cache import WatchEvent
 from kube_actors.runtime.errors import UNREACHABLE, BadRequestError
 
 log = structlog.get_logger(__name__)
 LIST_CHUNK = 500
 MAX_BODY = 3 * 1024 * 1024
-JSON = "application/json"
+WATCH_WRITE = 256 * 1024  # bytes of watch events per write: the client reads while more are encoded
+_JSON_HEADERS = {"Content-Type": JSON}
 
 
-def to_json(value: Any) -> bytes:
-    """JSON bytes, by orjson (lists of thousands of objects are most of what the server
-    writes); values orjson refuses (integers beyond 64 bits, which a custom resource may hold)
-    fall back to the standard library.
-
-    >>> to_json({"replicas": 3}), to_json({"huge": 2**70})
-    (b'{"replicas":3}', b'{"huge": 1180591620717411303424}')
-    """
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return json.dumps(value).encode()
+class RequestEntityTooLarge(status.ApiError):
+    reason = "RequestEntityTooLarge"
+    code = 413
 
 
 def json_response(body: Any, code: int = 200) -> web.Response:
-    return web.Response(body=to_json(body), status=code, content_type=JSON)
+    return web.Response(body=to_json(body), status=code, headers=_JSON_HEADERS)
 
 
 class ApiHttp:
@@ -63,16 +57,18 @@ class ApiHttp:
         self.table = table
         self.verbs = verbs
         self.logs = logs
-        self.app = web.Application(client_max_size=MAX_BODY, middlewares=[self._statuses])
-        self.app.router.add_route("*", "/{tail:.*}", self._route)
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
 
     async def serve(self, host: str, port: int) -> str:
         """Listen on ``host:port`` (0: any free port); returns the server's URL."""
+        loop = asyncio.get_running_loop()
+
+        def request(message: Any, payload: Any, protocol: Any, writer: Any, task: Any) -> web.BaseRequest:
+            return web.BaseRequest(message, payload, protocol, writer, task, loop, client_max_size=MAX_BODY)
+
         # handler_cancellation: a watch whose client went away ends at once, relay and all.
-        self._runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0, handler_cancellation=True
-        )
+        server = web.Server(self._answer, request_factory=request, handler_cancellation=True, access_log=None)
+        self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         return f"http://{host}:{self._runner.addresses[0][1]}"
@@ -81,18 +77,19 @@ class ApiHttp:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    @web.middleware
-    async def _statuses(
-        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
+    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Every request's answer: what its route gives, or its failure as a ``Status``."""
         try:
-            return await handler(request)
+            return await self._route(request)
         except status.ApiError as error:
             return json_response(error.status(), error.code)
         except UNREACHABLE as unreachable:
             return json_response(storage_unavailable(unreachable).status(), 503)
         except BadRequestError as error:  # refused deeper down (storage): the client's fault
             return json_response(status.BadRequest(str(error)).status(), 400)
+        except web.HTTPRequestEntityTooLarge:
+            too_large = RequestEntityTooLarge(f"request entity too large: the limit is {MAX_BODY} bytes")
+            return json_response(too_large.status(), too_large.code)
         except web.HTTPException:
             raise
         except Exception as error:
@@ -101,22 +98,27 @@ class ApiHttp:
             )
             return json_response(status.InternalError(f"internal error: {error!r}").status(), 500)
 
-    async def _route(self, request: web.Request) -> web.StreamResponse:
+    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"
-        fixed = self._discovery(path)
-        if fixed is not None:
-            if request.method != "GET":
-                raise status.MethodNotAllowed(f"{request.method} is not allowed on {path}")
-            return fixed
+        parts = path.split("/")[1:]
+        # Resource paths are /api/V/R... and /apis/G/V/R...; the rest is discovery.
+        if not ((parts[0] == "api" and len(parts) >= 3) or (parts[0] == "apis" and len(parts) >= 4)):
+            fixed = self._discovery(path, parts)
+            if fixed is not None:
+                if request.method != "GET":
+                    raise status.MethodNotAllowed(f"{request.method} is not allowed on {path}")
+                return fixed
         target = parse_path(self.table, path)
         if target.subresource and target.subresource not in SERVED_SUBRESOURCES:
             raise status.NotFound(f"the {target.subresource} subresource is not served yet ({path})")
         handler = self._handlers(target).get(request.method)
         if handler is None:
             raise status.MethodNotAllowed(f"{request.method} is not allowed on {path}")
+        if request.headers.get("Expect", "").lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # curl waits for it
         return await handler(request, target)
 
-    def _discovery(self, path: str) -> web.StreamResponse | None:
+    def _discovery(self, path: str, parts: list[str]) -> web.StreamResponse | None:
         if path == "/version":
             return json_response(discovery.version())
         if path == "/api":
@@ -133,7 +135,6 @@ class ApiHttp:
                 ("", group_version[1]) if group_version[0] == "api" else (group_version[1], group_version[2])
             )
             return json_response(discovery.openapi_document(self.table, group, version))
-        parts = path.strip("/").split("/")
         if (parts[:1] == ["api"] and len(parts) == 2) or (parts[:1] == ["apis"] and len(parts) == 3):
             group, version = ("", parts[1]) if parts[0] == "api" else (parts[1], parts[2])
             listed = discovery.resource_list(self.table, group, version)
@@ -149,7 +150,7 @@ class ApiHttp:
 
     def _handlers(
         self, target: Target
-    ) -> dict[str, Callable[[web.Request, Target], Awaitable[web.StreamResponse]]]:
+    ) -> dict[str, Callable[[web.BaseRequest, Target], Awaitable[web.StreamResponse]]]:
         if target.subresource in ACTIONS:
             return {"POST": self._act}
         if target.subresource == "log":
@@ -162,13 +163,13 @@ class ApiHttp:
 
     # Verbs.
 
-    async def _get(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _get(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         found = await self.verbs.get(target)
         if tables.wants_table(request.headers.get("Accept", "")):
             return json_response(self._table(request, target, [found], found["metadata"]["resourceVersion"]))
         return json_response(found)
 
-    async def _log(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _log(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         """Plain text from the pod's kubelet; with ``follow``, streamed while it runs."""
         reading, follow = log_request(target.namespace, target.name, request.query)
         pieces = self.logs.read(reading, follow)
@@ -186,7 +187,7 @@ class ApiHttp:
             await pieces.aclose()
         return response
 
-    async def _list_or_watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _list_or_watch(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         query = request.query
         match = selection(target, query.get("labelSelector", ""), query.get("fieldSelector", ""))
         if query.get("watch") in ("1", "true"):
@@ -201,7 +202,7 @@ class ApiHttp:
         return await _stream_list(request, envelope, items)
 
     def _table(
-        self, request: web.Request, target: Target, objects: list[tables.JsonObject], version: str
+        self, request: web.BaseRequest, target: Target, objects: list[tables.JsonObject], version: str
     ) -> tables.JsonObject:
         """What ``kubectl get`` prints: a Table in place of the objects (it asks with ``as=Table``)."""
         return tables.table(
@@ -222,34 +223,34 @@ class ApiHttp:
             return tables.printing_for(tables.ANY_KIND)
         return tables.custom_printing(custom.printer_columns)
 
-    async def _create(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _create(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         write = WriteOptions(request.query.get("fieldValidation", ""))
         return _written(await self.verbs.create(target, await _body(request), write), write, 201)
 
-    async def _replace(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _replace(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         write = WriteOptions(request.query.get("fieldValidation", ""))
         return _written(await self.verbs.replace(target, await _body(request), write), write)
 
-    async def _patch(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _patch(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         kind = request.content_type
         patch = await _body(request, expect_object=kind != "application/json-patch+json")
         write = WriteOptions(request.query.get("fieldValidation", ""))
         return _written(await self.verbs.patch(target, kind, patch, write), write)
 
-    async def _act(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _act(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         return json_response(await self.verbs.act(target, await _body(request)), 201)
 
-    async def _delete(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _delete(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         options = DeleteOptions.parse(request.query, await _body(request, expect_object=False, optional=True))
         return json_response(await self.verbs.delete(target, options))
 
-    async def _delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _delete_collection(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         options = DeleteOptions.parse(request.query, await _body(request, expect_object=False, optional=True))
         query = request.query
         match = selection(target, query.get("labelSelector", ""), query.get("fieldSelector", ""))
         return json_response(await self.verbs.delete_collection(target, match, options))
 
-    async def _watch(self, request: web.Request, target: Target, match: Selection) -> web.StreamResponse:
+    async def _watch(self, request: web.BaseRequest, target: Target, match: Selection) -> web.StreamResponse:
         timeout = _int_query(request, "timeoutSeconds", default=1800)
         as_table = tables.wants_table(request.headers.get("Accept", ""))
         # A bad includeObject is refused (400) before the stream starts.
@@ -275,7 +276,7 @@ class ApiHttp:
                         batch = [
                             tables.table_event(printing, e, now=now, include_object=include) for e in batch
                         ]
-                    await response.write(b"".join(to_json(event) + b"\n" for event in batch))
+                    await _write_events(response, batch)
         except (TimeoutError, ConnectionResetError):
             pass  # timeoutSeconds ran out, or the client left: either way the watch is over
         finally:
@@ -283,8 +284,26 @@ class ApiHttp:
         return response
 
 
+async def _write_events(response: web.StreamResponse, events: list[JsonObject]) -> None:
+    """Events as lines of JSON, written a few hundred kilobytes at a time: not a write (and a
+    wait for the socket) per event, yet a backlog of thousands reaches the client while the rest
+    is being encoded. An event the cache made is encoded once for every watch it goes to."""
+    lines: list[bytes] = []
+    size = 0
+    for event in events:
+        line = event.line() if isinstance(event, WatchEvent) else to_json(event) + b"\n"
+        lines.append(line)
+        size += len(line)
+        if size >= WATCH_WRITE:
+            await response.write(b"".join(lines))
+            lines.clear()
+            size = 0
+    if lines:
+        await response.write(b"".join(lines))
+
+
 async def _stream_list(
-    request: web.Request, envelope: JsonObject, items: Iterator[JsonObject]
+    request: web.BaseRequest, envelope: JsonObject, items: Iterator[JsonObject]
 ) -> web.StreamResponse:
     """Write a list as it is decoded, in chunks: each object is garbage before the next chunk,
     so Python's collector never has to sweep a whole decoded list (what made 150,000 pods slow)."""
@@ -295,7 +314,7 @@ async def _stream_list(
     await response.write(head[:-1] + b',"items":[')
     first = True
     for chunk in _chunks(items, LIST_CHUNK):
-        encoded = b",".join(to_json(item) for item in chunk)
+        encoded = to_json(chunk)[1:-1]  # the items of a JSON array, in one call to the encoder
         await response.write(encoded if first else b"," + encoded)
         first = False
     await response.write(b"]}")
@@ -314,8 +333,6 @@ def _chunks(items: Iterator[JsonObject], size: int) -> Iterator[list[JsonObject]
         yield chunk
 
 
-
-
 def _written(body: Any, write: WriteOptions, code: int = 200) -> web.Response:
     """A write's answer, its warnings in ``Warning: 299 - "text"`` headers (kubectl prints them)."""
     response = json_response(body, code)
@@ -324,7 +341,7 @@ def _written(body: Any, write: WriteOptions, code: int = 200) -> web.Response:
     return response
 
 
-def _int_query(request: web.Request, name: str, *, default: int) -> int:
+def _int_query(request: web.BaseRequest, name: str, *, default: int) -> int:
     raw = request.query.get(name)
     if raw is None:
         return default
@@ -333,21 +350,6 @@ def _int_query(request: web.Request, name: str, *, default: int) -> int:
     return int(raw)
 
 
-async def _body(request: web.Request, *, expect_object: bool = True, optional: bool = False) -> Any:
+async def _body(request: web.BaseRequest, *, expect_object: bool = True, optional: bool = False) -> Any:
     content_type = request.headers.get("Content-Type", JSON).split(";")[0].strip() or JSON
-    if "protobuf" in content_type:
-        raise status.UnsupportedMediaType(
-            "protobuf bodies are not supported: use 'kubectl create -f FILE' or 'kubectl apply -f FILE'"
-        )
-    text = await request.text()
-    if optional and not text.strip():
-        return None
-    try:
-        body = yaml.safe_load(text) if content_type.endswith("yaml") else json.loads(text or "null")
-    except (ValueError, yaml.YAMLError) as exc:
-        raise status.BadRequest(
-            f"the request body is not valid {'YAML' if content_type.endswith('yaml') else 'JSON'}: {exc}"
-        ) from None
-    if expect_object and not isinstance(body, dict):
-        raise status.BadRequest(f"the request body must be a JSON object, got {type(body).__name__}")
-    return body
+    return parse_body(await request.read(), content_type, expect_object=expect_object, optional=optional)

@@ -7,7 +7,8 @@ index by node, so a pod's change reaches its node's kubelet without testing the 
 
 Watches from a version older than the cache remembers fall back to their own storage watch
 (``watching.py``); the cache never blocks: a subscriber whose queue is full is cut off with
-410 Expired and relists, as client-go does.
+410 Expired and relists, as client-go does. As Kubernetes' caching objects do, a change is
+encoded to JSON at most once, however many HTTP watches send it (``WatchEvent.line``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceType
 from kube_actors.api.selectors import Selection
+from kube_actors.components.apiserver.bodies import to_json
 from kube_actors.components.apiserver.objects import JsonObject, decode
 from kube_actors.components.etcd import StorageClient
 from kube_actors.components.etcd.messages import WatchEnded, WatchEvents
@@ -35,15 +37,17 @@ SUBSCRIBER_QUEUE = 1_000  # batches a watch may fall behind before it is cut off
 Delivery = tuple[int, list[JsonObject]] | status.ApiError
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Change:
     """A decoded storage change; for DELETED ``object`` is the last state at the deletion's
-    revision. ``prev`` is the state it replaced (None on creation)."""
+    revision. ``prev`` is the state it replaced (None on creation). Not changed once made, but
+    for ``encoded``, its event's JSON line, made by the first watch that sends it over HTTP."""
 
     revision: int
     type: str
     object: JsonObject
     prev: JsonObject | None
+    encoded: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def decoded(cls, event: Event, resource: ResourceType) -> Change:
@@ -56,17 +60,35 @@ class Change:
         return cls(revision, "MODIFIED" if prev is not None else "ADDED", decode(event.kv, resource), prev)
 
 
+class WatchEvent(dict[str, Any]):
+    """A watch event that shows its change as it is (``{"type", "object"}``, each watch its own
+    dict), remembering the change so that its JSON is encoded once for all watches."""
+
+    __slots__ = ("change",)
+
+    def __init__(self, change: Change) -> None:
+        super().__init__(type=change.type, object=change.object)
+        self.change = change
+
+    def line(self) -> bytes:
+        """The event as a line of JSON, as a watch streams it."""
+        if self.change.encoded is None:
+            self.change.encoded = to_json(self) + b"\n"
+        return self.change.encoded
+
+
 def watch_event(change: Change, match: Selection) -> JsonObject | None:
     """The event a watch with ``match`` sees, as Kubernetes' cacher decides it: an object that
     starts to match is ADDED, one that stops matching is DELETED (in its previous state)."""
     if change.type == "DELETED":
-        return {"type": "DELETED", "object": change.object} if match(change.object) else None
+        return WatchEvent(change) if match(change.object) else None
     if match.everything:
-        return {"type": change.type, "object": change.object}
+        return WatchEvent(change)
     now = match(change.object)
     before = change.prev is not None and match(change.prev)
     if now:
-        return {"type": "MODIFIED" if before else "ADDED", "object": change.object}
+        seen_as = "MODIFIED" if before else "ADDED"
+        return WatchEvent(change) if seen_as == change.type else {"type": seen_as, "object": change.object}
     if before:
         assert change.prev is not None
         metadata = {**change.prev["metadata"], "resourceVersion": str(change.revision)}

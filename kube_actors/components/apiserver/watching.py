@@ -25,6 +25,7 @@ from kube_actors.components.etcd.messages import WatchEnded, WatchEvents
 from kube_actors.runtime import Actor
 
 RELAY_QUEUE = 64
+MERGED_EVENTS = 5_000  # at most this many events queued for a watch are sent as one batch
 BOOKMARK_EVERY = 30.0  # seconds of quiet before a watch that asked for bookmarks gets one
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
@@ -118,7 +119,7 @@ class Watches:
             async def unsubscribe() -> None:
                 cache.unsubscribe(subscriber)
 
-            return self._stream(resource, initial, after, subscriber.queue, bookmarks, unsubscribe)
+            return batches(resource, initial, after, subscriber.queue, bookmarks, unsubscribe)
         queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=RELAY_QUEUE)
         watch_id = f"watch-{next(self._ids)}"
         relay = self.owner.spawn(lambda: WatchRelay(queue, resource, match), watch_id)
@@ -129,32 +130,50 @@ class Watches:
             self.storage.cancel_watch(prefix, watcher=relay, watch_id=watch_id)
             await self.owner.system.stop(relay)
 
-        return self._stream(resource, initial, after, queue, bookmarks, close)
+        return batches(resource, initial, after, queue, bookmarks, close)
 
-    async def _stream(
-        self,
-        resource: ResourceType,
-        initial: list[JsonObject],
-        after: int,
-        queue: asyncio.Queue[Delivery],
-        bookmarks: bool,
-        close: Callable[[], Awaitable[None]],
-    ) -> AsyncGenerator[list[JsonObject], None]:
-        try:
-            if initial:
-                yield initial
-            latest = after
-            while True:
-                try:
-                    delivery = await asyncio.wait_for(queue.get(), BOOKMARK_EVERY if bookmarks else None)
-                except TimeoutError:
-                    yield [bookmark(resource, latest)]
-                    continue
-                if isinstance(delivery, status.ApiError):
-                    yield [{"type": "ERROR", "object": delivery.status()}]
-                    return
-                latest, events = delivery
-                if events:
-                    yield events
-        finally:
-            await close()
+
+async def batches(
+    resource: ResourceType,
+    initial: list[JsonObject],
+    after: int,
+    queue: asyncio.Queue[Delivery],
+    bookmarks: bool,
+    close: Callable[[], Awaitable[None]],
+) -> AsyncGenerator[list[JsonObject], None]:
+    """A watch's batches of events: ``initial`` first, then what ``queue`` delivers, all that
+    is queued at once in one batch, a BOOKMARK after each quiet spell when asked for, an ERROR
+    event last if the watch is ended; ``close`` when the consumer stops."""
+    try:
+        if initial:
+            yield initial
+        latest = after
+        while True:
+            try:
+                delivery = await asyncio.wait_for(queue.get(), BOOKMARK_EVERY if bookmarks else None)
+            except TimeoutError:
+                yield [bookmark(resource, latest)]
+                continue
+            if isinstance(delivery, status.ApiError):
+                yield [{"type": "ERROR", "object": delivery.status()}]
+                return
+            latest, events = delivery
+            ending: status.ApiError | None = None
+            # What queued up meanwhile (a watcher slower than the writes) goes in the same
+            # batch: one write to the client's socket, one message to an in-cluster watcher.
+            if not queue.empty():
+                events = list(events)
+            while not queue.empty() and len(events) < MERGED_EVENTS:
+                more = queue.get_nowait()
+                if isinstance(more, status.ApiError):
+                    ending = more
+                    break
+                latest = more[0]
+                events.extend(more[1])
+            if events:
+                yield events
+            if ending is not None:
+                yield [{"type": "ERROR", "object": ending.status()}]
+                return
+    finally:
+        await close()
