@@ -30,13 +30,14 @@ from kube_actors.components.apiserver.objects import JsonObject, storage_unavail
 from kube_actors.components.apiserver.pod_logs import PodLogReader, log_request
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
-from kube_actors.components.apiserver.verbs import Verbs, selection
+from kube_actors.components.apiserver.verbs import APPLY_PATCH, Verbs, selection
 from kube_actors.components.apiserver.watch_cache import WatchEvent
 from kube_actors.runtime.errors import UNREACHABLE, BadRequestError
 
 log = structlog.get_logger(__name__)
 LIST_CHUNK = 500
 MAX_BODY = 3 * 1024 * 1024
+MAX_FIELD_MANAGER = 128  # bytes, as Kubernetes limits it
 WATCH_WRITE = 256 * 1024  # bytes of watch events per write: the client reads while more are encoded
 _JSON_HEADERS = {"Content-Type": JSON}
 
@@ -224,17 +225,17 @@ class ApiHttp:
         return tables.custom_printing(custom.printer_columns)
 
     async def _create(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
-        write = WriteOptions(request.query.get("fieldValidation", ""))
+        write = _write_options(request)
         return _written(await self.verbs.create(target, await _body(request), write), write, 201)
 
     async def _replace(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
-        write = WriteOptions(request.query.get("fieldValidation", ""))
+        write = _write_options(request)
         return _written(await self.verbs.replace(target, await _body(request), write), write)
 
     async def _patch(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         kind = request.content_type
         patch = await _body(request, expect_object=kind != "application/json-patch+json")
-        write = WriteOptions(request.query.get("fieldValidation", ""))
+        write = _write_options(request, applying=kind == APPLY_PATCH)
         return _written(await self.verbs.patch(target, kind, patch, write), write)
 
     async def _act(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
@@ -331,6 +332,22 @@ def _chunks(items: Iterator[JsonObject], size: int) -> Iterator[list[JsonObject]
             chunk = []
     if chunk:
         yield chunk
+
+
+def _write_options(request: web.BaseRequest, *, applying: bool = False) -> WriteOptions:
+    """A write's query: ``fieldValidation``, ``fieldManager``, and ``force`` (apply only)."""
+    query = request.query
+    force = query.get("force", "false")
+    if force not in ("true", "false"):
+        raise status.BadRequest(f"force must be true or false, got {force!r}")
+    if force == "true" and not applying:
+        cause = ("force", "Forbidden: may not be specified for non-apply patch")
+        raise status.invalid("PatchOptions", "", [cause], "meta.k8s.io")
+    manager = query.get("fieldManager", "")
+    if len(manager) > MAX_FIELD_MANAGER:
+        cause = ("fieldManager", f"Too long: may not be more than {MAX_FIELD_MANAGER} bytes")
+        raise status.invalid("PatchOptions", "", [cause], "meta.k8s.io")
+    return WriteOptions(query.get("fieldValidation", ""), field_manager=manager, force=force == "true")
 
 
 def _written(body: Any, write: WriteOptions, code: int = 200) -> web.Response:
