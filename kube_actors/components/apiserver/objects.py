@@ -51,10 +51,15 @@ def as_written(obj: JsonObject, kv: KeyValue, resource: ResourceType) -> JsonObj
     return obj
 
 
+# The latest version of a key a watch cache holds, if any: (revision, object), read-only.
+CachedVersion = Callable[[ResourceType, str], "tuple[int, JsonObject] | None"]
+
+
 class ObjectStore:
     def __init__(self, storage: StorageClient, clock: Clock) -> None:
         self.storage = storage
         self.clock = clock
+        self.cached: CachedVersion = no_cache  # the apiserver's watch caches, once they exist
 
     async def get(self, resource: ResourceType, namespace: str, name: str) -> JsonObject:
         found = await self.storage.get(resource.storage_key(namespace, name))
@@ -115,24 +120,56 @@ class ObjectStore:
         """Replace an object; a resourceVersion in ``obj`` must still be current (409 if not).
 
         ``shape(old, obj)`` may build the new object from the stored one (a status or scale
-        update changes only its part). An object being deleted that nothing holds any longer
-        (its last finalizer removed) is deleted by this update.
+        update changes only its part); it must not change ``old``. An object being deleted that
+        nothing holds any longer (its last finalizer removed) is deleted by this update.
+
+        As Kubernetes' storage does, the update starts from the watch cache's copy when there is
+        one, and reads the stored object only if that copy proves stale.
         """
         key = resource.storage_key(namespace, name)
+        cached = self.cached(resource, key)
+        if cached is not None:
+            try:
+                return await self._update(resource, key, name, obj, shape, *cached, from_cache=True)
+            except _Stale:
+                pass
         current = await self.storage.get(key)
         if not isinstance(current, KeyValue):
             raise status.not_found(resource.plural, name, resource.group)
-        old = decode(current, resource)
-        if shape is not None:
-            obj = shape(old, obj)
-        metadata = obj.setdefault("metadata", {})
-        if metadata.get("name", name) != name:
-            raise status.BadRequest(
-                f"the name of the object ({metadata['name']}) does not match the name in the URL ({name})"
-            )
-        expected = metadata.get("resourceVersion")
-        if expected and expected != str(current.mod_revision):
-            raise status.conflict(resource.plural, name, resource.group)
+        old, revision = decode(current, resource), current.mod_revision
+        return await self._update(resource, key, name, obj, shape, revision, old, from_cache=False)
+
+    async def _update(
+        self,
+        resource: ResourceType,
+        key: str,
+        name: str,
+        obj: JsonObject,
+        shape: Shape | None,
+        revision: int,
+        old: JsonObject,
+        *,
+        from_cache: bool,
+    ) -> JsonObject:
+        """``update`` against ``old`` at ``revision``; a refusal that a stale cached ``old``
+        may explain raises ``_Stale`` instead."""
+        try:
+            if shape is not None:
+                obj = shape(old, obj)
+            # Not the caller's or old's dicts: they may be tried again, or be the cache's.
+            obj = {**obj, "metadata": dict(obj.get("metadata") or {})}
+            metadata = obj["metadata"]
+            if metadata.get("name", name) != name:
+                raise status.BadRequest(
+                    f"the name of the object ({metadata['name']}) does not match the name in the URL ({name})"
+                )
+            expected = metadata.get("resourceVersion")
+            if expected and expected != str(revision):
+                raise status.conflict(resource.plural, name, resource.group)
+        except status.ApiError:
+            if from_cache:
+                raise _Stale() from None
+            raise
         for owned in SERVER_OWNED:
             if owned in old["metadata"]:
                 metadata[owned] = old["metadata"][owned]
@@ -143,13 +180,15 @@ class ObjectStore:
             metadata["generation"] = old["metadata"].get("generation", 1) + (1 if changed else 0)
         obj["apiVersion"], obj["kind"] = resource.storage_group_version, resource.kind
         if deletion_finished(resource, obj):
-            return await self._remove(resource, key, name, current.mod_revision)
-        written = await self.storage.update(key, codec.encode(obj), mod_revision=current.mod_revision)
-        if isinstance(written, Conflict):
-            raise status.conflict(resource.plural, name, resource.group)
+            return await self._remove(resource, key, name, revision, from_cache=from_cache)
+        written = await self.storage.update(key, codec.encode(obj), mod_revision=revision)
+        if isinstance(written, Written):
+            return as_written(obj, written.kv, resource)
+        if from_cache:
+            raise _Stale()
         if isinstance(written, NotFound):
             raise status.not_found(resource.plural, name, resource.group)
-        return as_written(obj, written.kv, resource)
+        raise status.conflict(resource.plural, name, resource.group)
 
     async def delete(
         self, resource: ResourceType, namespace: str, name: str, options: DeleteOptions | None = None
@@ -194,8 +233,12 @@ class ObjectStore:
                 if isinstance(await self.storage.delete(kv.key), Deleted):
                     deleted += 1
 
-    async def _remove(self, resource: ResourceType, key: str, name: str, mod_revision: int) -> JsonObject:
+    async def _remove(
+        self, resource: ResourceType, key: str, name: str, mod_revision: int, *, from_cache: bool = False
+    ) -> JsonObject:
         deleted = await self.storage.delete(key, mod_revision=mod_revision)
+        if not isinstance(deleted, Deleted) and from_cache:
+            raise _Stale()
         if isinstance(deleted, Conflict):
             raise status.conflict(resource.plural, name, resource.group)
         if not isinstance(deleted, Deleted):
@@ -203,6 +246,15 @@ class ObjectStore:
         gone = decode(deleted.prev, resource)
         gone["metadata"]["resourceVersion"] = str(deleted.revision)
         return gone
+
+
+class _Stale(Exception):
+    """An update started from the watch cache's copy of an object was refused in a way a newer
+    version might not be: it is tried again from the stored object."""
+
+
+def no_cache(resource: ResourceType, key: str) -> tuple[int, JsonObject] | None:
+    return None
 
 
 def check_name(resource: ResourceType, name: Any) -> str:

@@ -27,7 +27,7 @@ from kube_actors.components.apiserver.objects import JsonObject, decode
 from kube_actors.components.etcd import StorageClient
 from kube_actors.components.etcd.messages import WatchEnded, WatchEvents
 from kube_actors.runtime import Actor, ActorRef
-from kube_actors.storage.base import Event, TooOld
+from kube_actors.storage.base import Event, KeyValue, TooOld
 
 REMEMBERED_CHANGES = 20_000  # per resource: how far back a watch may start from the cache
 SUBSCRIBER_QUEUE = 1_000  # batches a watch may fall behind before it is cut off
@@ -50,14 +50,31 @@ class Change:
     encoded: bytes | None = field(default=None, repr=False)
 
     @classmethod
-    def decoded(cls, event: Event, resource: ResourceType) -> Change:
-        revision = event.kv.mod_revision
-        prev = decode(event.prev, resource) if event.prev is not None else None
+    def decoded(cls, event: Event, resource: ResourceType, latest: Latest | None = None) -> Change:
+        """The change ``event`` makes; ``latest`` (each key's last decoded version, a cache's)
+        spares decoding the version it replaced, and learns the new one."""
+        revision, key = event.kv.mod_revision, event.kv.key
+        latest = {} if latest is None else latest
+        prev = None if event.prev is None else _known(event.prev, resource, latest)
         if event.type == "DELETE":
             assert prev is not None
+            latest.pop(key, None)
             gone = {**prev, "metadata": {**prev["metadata"], "resourceVersion": str(revision)}}
             return cls(revision, "DELETED", gone, prev)
-        return cls(revision, "MODIFIED" if prev is not None else "ADDED", decode(event.kv, resource), prev)
+        obj = decode(event.kv, resource)
+        latest[key] = (revision, obj)
+        return cls(revision, "MODIFIED" if prev is not None else "ADDED", obj, prev)
+
+
+# Each key's last version the cache decoded, by key: (its revision, the object).
+Latest = dict[str, tuple[int, JsonObject]]
+
+
+def _known(kv: KeyValue, resource: ResourceType, latest: Latest) -> JsonObject:
+    known = latest.get(kv.key)
+    if known is not None and known[0] == kv.mod_revision:
+        return known[1]
+    return decode(kv, resource)
 
 
 class WatchEvent(dict[str, Any]):
@@ -141,6 +158,7 @@ class ResourceCache:
         self.ended = False
         self._everyone: set[Subscriber] = set()
         self._by_node: dict[str, set[Subscriber]] = {}
+        self._latest: Latest = {}
 
     def subscribe(self, namespace: str, after: int, match: Selection) -> Subscriber | None:
         """A watch of changes after ``after``; None if the cache no longer remembers them."""
@@ -156,6 +174,9 @@ class ResourceCache:
             self._by_node.setdefault(match.node_name, set()).add(subscriber)
         return subscriber
 
+    def latest_of(self, key: str) -> tuple[int, JsonObject] | None:
+        return self._latest.get(key)
+
     def unsubscribe(self, subscriber: Subscriber) -> None:
         node = subscriber.match.node_name
         if node is None:
@@ -166,7 +187,7 @@ class ResourceCache:
                 del self._by_node[node]
 
     def record(self, events: list[Event]) -> None:
-        changes = [Change.decoded(event, self.resource) for event in events]
+        changes = [Change.decoded(event, self.resource, self._latest) for event in events]
         if not changes:
             return
         self.recent.extend(changes)
@@ -224,6 +245,12 @@ class WatchCaches:
         self.storage = storage
         self._caches: dict[str, tuple[ResourceCache, ActorRef]] = {}
         self._feeds = itertools.count(1)
+
+    def latest(self, resource: ResourceType, key: str) -> tuple[int, JsonObject] | None:
+        """The last version of ``key`` the resource's cache decoded (revision, object), if it
+        has one; it may lag behind storage, and must not be changed."""
+        cached = self._caches.get(f"{resource.plural}.{resource.group}")
+        return None if cached is None or cached[0].ended else cached[0].latest_of(key)
 
     async def subscribe(
         self, resource: ResourceType, namespace: str, after: int, match: Selection
