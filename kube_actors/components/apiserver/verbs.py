@@ -4,8 +4,10 @@ how the request arrived.
 
 Custom resources go through the same verbs, checked against their definition's schema on the
 way in (``crds.admission``); a write of a definition changes what is served (``crds.serving``)
-before it is answered. Writes take ``WriteOptions``: the request's ``fieldValidation``, and
-where warnings for the client go.
+before it is answered. Writes take ``WriteOptions``: the request's ``fieldValidation``, its
+``fieldManager`` (who owns which fields: ``field_managers``, which also does server-side apply),
+and where warnings for the client go. An update, a patch included, reads the stored object
+once, inside ``ObjectStore.update``: the patch is applied there as the first step of its shape.
 """
 
 from __future__ import annotations
