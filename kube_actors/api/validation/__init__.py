@@ -51,12 +51,23 @@ def validate(kind: str, obj: JsonObject, *, old: JsonObject | None = None) -> li
     """Why ``obj`` (a ``kind``) may not be stored, as (field path, message) pairs; empty if it
     may. With ``old``, the stored object it replaces, update rules apply too."""
     errors = FieldErrors()
-    check_object_meta(errors, kind, obj.get("metadata"))
+    if old is None or not _same_checked_metadata(obj.get("metadata"), old.get("metadata")):
+        check_object_meta(errors, kind, obj.get("metadata"))
     check = _CHECKS.get(kind)
     unchanged_spec = old is not None and kind in _SPEC_RULED and obj.get("spec") == old.get("spec")
     if check is not None and not unchanged_spec:
         check(errors, obj, old)
     return list(dict.fromkeys(errors.causes))  # Kubernetes reports a repeated cause once
+
+
+# What ``check_object_meta`` looks at: an update that keeps them as stored passes it as before.
+_CHECKED_METADATA = ("name", "generateName", "namespace", "labels", "annotations", "finalizers")
+
+
+def _same_checked_metadata(new: Any, old: Any) -> bool:
+    if not isinstance(new, Mapping) or not isinstance(old, Mapping):
+        return False
+    return all(new.get(field) == old.get(field) for field in _CHECKED_METADATA)
 
 
 def cause_reason(message: str) -> str:

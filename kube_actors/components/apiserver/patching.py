@@ -6,6 +6,8 @@
   lists of objects merge by their merge key (containers by ``name``, ...) and ``$``
   directives are honoured where kubectl sends them.
 Pure functions; a malformed patch raises a 400/422 ``ApiError`` and the object is untouched.
+Merged objects share the values they take from a patch (a status write's patch is most of it):
+the apiserver defaults a copy of what it stores.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
     {'a': 1, 'b': {'d': 3}}
     """
     if not isinstance(patch, dict):
-        return copy_tree(patch)
+        return patch
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -52,7 +54,7 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
 
 def _strategic(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy_tree(patch)
+        return patch
     result = dict(target) if isinstance(target, dict) else {}
     if patch.get("$patch") == "replace":
         return {k: copy_tree(v) for k, v in patch.items() if k != "$patch"}
@@ -88,7 +90,7 @@ def _strategic(target: Any, patch: Any) -> Any:
 def _merge_list(current: list[Any], patch: list[Any], key_field: str) -> list[Any]:
     if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
         return [copy_tree(i) for i in patch if not (isinstance(i, dict) and i.get("$patch") == "replace")]
-    merged = [copy_tree(item) for item in current]
+    merged = list(current)  # items are merged into new dicts, never changed
     for item in patch:
         if not isinstance(item, dict) or key_field not in item:
             raise status.BadRequest(
