@@ -5,12 +5,18 @@ A write is decided at once against the newest state (so compare-and-swap sees ev
 before it), but its reply and its events wait until ``_persist`` says the write is durable;
 reads with no revision see only durable writes. The memory backend persists instantly; the
 SQLite backend commits many writes per transaction (group commit).
+
+Besides the ``StorageBackend`` coroutines, the local backends decide requests synchronously
+(``decide_*``, ``read_*``, then one ``flush``): a shard's batch of a hundred writes then costs
+one persist and one publish, not a coroutine and a commit entry per write. The write
+coroutines are the same decisions followed by a flush.
 """
 
 from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import TypeVar
 
 from kube_actors.runtime.clock import Clock, RealClock, Timer
@@ -36,6 +42,14 @@ class LocalBackend(ABC):
         self.store = MvccStore()
         self.hub = WatchHub(self.store, watch_buffer)
         self.committed = 0
+        self._handed = 0  # the revision up to which decided writes went to _persist
+        # Writes decided at once, durable after the next ``flush``: the store's own writes,
+        # whose events wait in its log. Even a refusal counts only after that flush: it was
+        # decided against writes that may not be durable yet.
+        self.decide_create = self.store.create
+        self.decide_update = self.store.update
+        self.decide_put = self.store.put
+        self.decide_delete = self.store.delete
         self._expiry: Timer | None = None
         self._expiring: asyncio.Task[None] | None = None
 
@@ -57,7 +71,7 @@ class LocalBackend(ABC):
 
     async def start(self) -> None:
         await self._recover()
-        self.committed = self.store.revision
+        self.committed = self._handed = self.store.revision
         now = self.clock.now()
         for lease in self.store.leases.values():
             lease.expires_at = now + lease.ttl  # as etcd does after a restart
@@ -76,45 +90,57 @@ class LocalBackend(ABC):
     # Reads see durable writes only.
 
     async def get(self, key: str, *, revision: int = 0) -> KeyValue | NotFound | TooOld:
-        return self.store.get(key, revision or self.committed)
+        return self.read_get(key, revision)
 
     async def range(
         self, prefix: str, *, revision: int = 0, limit: int = 0, start_after: str = ""
     ) -> Listing | TooOld:
-        return self.store.range(prefix, revision or self.committed, limit, start_after)
+        return self.read_range(prefix, revision, limit, start_after)
 
     def watch(self, prefix: str, *, after_revision: int) -> LocalWatch:
         return self.hub.open(prefix, after_revision, self.committed)
 
+    def read_get(self, key: str, revision: int = 0) -> KeyValue | NotFound | TooOld:
+        return self.store.get(key, revision or self.committed)
+
+    def read_range(
+        self, prefix: str, revision: int = 0, limit: int = 0, start_after: str = ""
+    ) -> Listing | TooOld:
+        return self.store.range(prefix, revision or self.committed, limit, start_after)
+
     # Writes.
 
     async def create(self, key: str, value: bytes, *, lease: int = 0) -> Written | Conflict:
-        return await self._commit(*self.store.create(key, value, lease))
+        return await self._durable(self.decide_create(key, value, lease))
 
     async def update(
         self, key: str, value: bytes, *, mod_revision: int, lease: int = 0
     ) -> Written | Conflict | NotFound:
-        return await self._commit(*self.store.update(key, value, mod_revision, lease))
+        return await self._durable(self.decide_update(key, value, mod_revision, lease))
 
     async def put(self, key: str, value: bytes, *, lease: int = 0) -> Written:
-        return await self._commit(*self.store.put(key, value, lease))
+        return await self._durable(self.decide_put(key, value, lease))
 
     async def delete(self, key: str, *, mod_revision: int = 0) -> Deleted | Conflict | NotFound:
-        return await self._commit(*self.store.delete(key, mod_revision))
+        return await self._durable(self.decide_delete(key, mod_revision))
 
     async def compact(self, revision: int) -> None:
         self.store.compact(min(revision, self.committed))
 
-    async def _commit(
-        self,
-        outcome: Outcome,
-        events: list[Event],
-        granted: list[Lease] | None = None,
-        revoked: list[int] | None = None,
+    def flush(
+        self, granted: Sequence[Lease] = (), revoked: Sequence[int] = ()
+    ) -> asyncio.Future[None] | None:
+        """Persist everything decided so far, and these lease changes after it; a future to
+        await until that is durable, or None if it is already (always, on the memory backend)."""
+        events = self.store.events_since(self._handed)
+        self._handed = self.store.revision
+        return self._persist(events, list(granted), list(revoked))
+
+    async def _durable(
+        self, outcome: Outcome, granted: Sequence[Lease] = (), revoked: Sequence[int] = ()
     ) -> Outcome:
-        """``outcome`` once the write behind it is durable. Even a refusal waits: it was decided
-        against writes that may not be durable yet."""
-        pending = self._persist(events, granted or [], revoked or [])
+        """``outcome`` once everything decided so far (and these lease changes) is durable."""
+        pending = self.flush(granted, revoked)
         if pending is not None:
             await pending
         return outcome
@@ -129,7 +155,7 @@ class LocalBackend(ABC):
 
     async def grant_lease(self, ttl: float) -> int:
         lease = self.store.grant_lease(ttl, self.clock.now())
-        await self._commit(None, [], [lease])
+        await self._durable(None, granted=[lease])
         self._schedule_expiry()
         return lease.id
 
@@ -139,7 +165,8 @@ class LocalBackend(ABC):
         return refreshed
 
     async def revoke_lease(self, lease: int) -> None:
-        await self._commit(None, self.store.revoke_lease(lease), revoked=[lease])
+        self.store.revoke_lease(lease)
+        await self._durable(None, revoked=[lease])
         self._schedule_expiry()
 
     def _schedule_expiry(self) -> None:

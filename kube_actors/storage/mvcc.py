@@ -2,10 +2,10 @@
 
 Each key keeps its versions inside the history window, so reads at a past revision and
 watches from a revision are answered from memory; one event per revision is logged for watch
-replay. Writes return their outcome and the events they caused, and the caller decides when
-they count (the SQLite backend only publishes them once they are durable). Leases are
-bookkept here too; the caller owns the timers. No I/O, no asyncio: unit tests drive it
-directly.
+replay. Writes return their outcome and log the events they caused; the caller takes those
+(``events_since``) and decides when they count (the SQLite backend only publishes them once
+they are durable). Leases are bookkept here too; the caller owns the timers. No I/O, no
+asyncio: unit tests drive it directly.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ class MvccStore:
         self.compact_revision = 0
         self.leases: dict[int, Lease] = {}
         self.next_lease = 1
-        self._keys: SortedList = SortedList()
+        self._keys: SortedList = SortedList()  # every key with versions, but those in _new_keys
+        self._new_keys: list[str] = []  # added since keys were last needed in order
         self._versions: dict[str, list[KeyValue]] = {}
         self._log: list[Event] = []
         self._with_history: set[str] = set()  # keys holding more than one version, or a tombstone
@@ -75,7 +76,7 @@ class MvccStore:
             return at
         found: list[KeyValue] = []
         start = max(prefix, start_after)
-        for key in self._keys.irange(minimum=start, inclusive=(start != start_after, True)):
+        for key in self._ordered_keys().irange(minimum=start, inclusive=(start != start_after, True)):
             if not key.startswith(prefix):
                 break
             kv = self._version_at(key, at)
@@ -93,46 +94,58 @@ class MvccStore:
         start = bisect.bisect_right(self._log, revision, key=_event_revision)
         return [e for e in self._log[start:] if e.kv.key.startswith(prefix)]
 
+    def events_since(self, revision: int) -> list[Event]:
+        """Every logged event above ``revision``, which must not be compacted away: what a
+        backend has still to persist since it last took them."""
+        log = self._log
+        if not log or log[-1].kv.mod_revision <= revision:
+            return []
+        start = len(log) - (self.revision - revision)  # right if every revision logged one event
+        if start < 0 or log[start].kv.mod_revision != revision + 1:
+            start = bisect.bisect_right(log, revision, key=_event_revision)
+        return log[start:]
+
     def live(self, key: str) -> KeyValue | None:
+        return _live(self._versions.get(key))
+
+    # Writes: each returns its outcome; the events it caused go to the log, for the caller to
+    # take (``events_since``) and publish once they are durable.
+
+    def create(self, key: str, value: bytes, lease: int = 0) -> Written | Conflict:
         versions = self._versions.get(key)
-        if versions and versions[-1].version:
-            return versions[-1]
-        return None
-
-    # Writes: each returns its outcome and the events it caused.
-
-    def create(self, key: str, value: bytes, lease: int = 0) -> tuple[Written | Conflict, list[Event]]:
-        current = self.live(key)
+        current = _live(versions)
         if current is not None:
-            return Conflict(current), []
-        return self._write(key, value, lease, None)
+            return Conflict(current)
+        return self._write(key, value, lease, versions, None)
 
     def update(
         self, key: str, value: bytes, mod_revision: int, lease: int = 0
-    ) -> tuple[Written | Conflict | NotFound, list[Event]]:
-        current = self.live(key)
+    ) -> Written | Conflict | NotFound:
+        versions = self._versions.get(key)
+        current = _live(versions)
         if current is None:
-            return NotFound(key, self.revision), []
+            return NotFound(key, self.revision)
         if current.mod_revision != mod_revision:
-            return Conflict(current), []
-        return self._write(key, value, lease, current)
+            return Conflict(current)
+        return self._write(key, value, lease, versions, current)
 
-    def put(self, key: str, value: bytes, lease: int = 0) -> tuple[Written, list[Event]]:
-        return self._write(key, value, lease, self.live(key))
+    def put(self, key: str, value: bytes, lease: int = 0) -> Written:
+        versions = self._versions.get(key)
+        prev = versions[-1] if versions and versions[-1].version else None  # _live, inlined: hot
+        return self._write(key, value, lease, versions, prev)
 
-    def delete(self, key: str, mod_revision: int = 0) -> tuple[Deleted | Conflict | NotFound, list[Event]]:
+    def delete(self, key: str, mod_revision: int = 0) -> Deleted | Conflict | NotFound:
         current = self.live(key)
         if current is None:
-            return NotFound(key, self.revision), []
+            return NotFound(key, self.revision)
         if mod_revision and current.mod_revision != mod_revision:
-            return Conflict(current), []
+            return Conflict(current)
         self.revision += 1
         tombstone = KeyValue(key, b"", 0, self.revision, 0, 0)
         self._detach_lease(current)
         self._append(tombstone)
-        event = Event("DELETE", tombstone, current)
-        self._log.append(event)
-        return Deleted(current, self.revision), [event]
+        self._log.append(Event("DELETE", tombstone, current))
+        return Deleted(current, self.revision)
 
     def compact(self, revision: int) -> list[int]:
         """Drop versions and events older than ``revision`` (the newest version of each key at
@@ -153,7 +166,7 @@ class MvccStore:
             del versions[:keep_from]
             if not versions:
                 del self._versions[key]
-                self._keys.remove(key)
+                self._ordered_keys().remove(key)
                 self._with_history.discard(key)
             elif len(versions) == 1 and versions[0].version:
                 self._with_history.discard(key)
@@ -176,16 +189,12 @@ class MvccStore:
         lease.expires_at = now + lease.ttl
         return True
 
-    def revoke_lease(self, lease_id: int) -> list[Event]:
-        """End a lease; returns the deletions of its keys, one revision each."""
+    def revoke_lease(self, lease_id: int) -> None:
+        """End a lease, deleting its keys, one revision each."""
         lease = self.leases.pop(lease_id, None)
-        if lease is None:
-            return []
-        events: list[Event] = []
-        for key in sorted(lease.keys):
-            _, deleted = self.delete(key)
-            events.extend(deleted)
-        return events
+        if lease is not None:
+            for key in sorted(lease.keys):
+                self.delete(key)
 
     def expired_leases(self, now: float) -> list[int]:
         return [lease.id for lease in self.leases.values() if lease.expires_at <= now]
@@ -211,42 +220,52 @@ class MvccStore:
     # Internals.
 
     def _write(
-        self, key: str, value: bytes, lease: int, prev: KeyValue | None
-    ) -> tuple[Written, list[Event]]:
+        self, key: str, value: bytes, lease: int, versions: list[KeyValue] | None, prev: KeyValue | None
+    ) -> Written:
+        """Add a version of ``key`` after ``versions`` (None: the key has none), replacing
+        ``prev`` (None: it is not live). The hottest path of every local backend."""
         if len(value) > MAX_VALUE_BYTES:
             raise ValueTooLargeError(
                 f"value for {key} is {len(value)} bytes; the limit is {MAX_VALUE_BYTES} bytes (1.5 MiB)"
             )
         if lease and lease not in self.leases:
             raise LeaseNotFoundError(f"lease {lease} not found (expired or never granted)")
-        self.revision += 1
-        kv = KeyValue(
-            key,
-            value,
-            prev.create_revision if prev else self.revision,
-            self.revision,
-            prev.version + 1 if prev else 1,
-            lease,
-        )
-        if prev is not None:
+        revision = self.revision = self.revision + 1
+        if prev is None:
+            kv = KeyValue(key, value, revision, revision, 1, lease)
+        else:
+            kv = KeyValue(key, value, prev.create_revision, revision, prev.version + 1, lease)
             self._detach_lease(prev)
         if lease:
             self.leases[lease].keys.add(key)
-        self._append(kv)
-        event = Event("PUT", kv, prev)
-        self._log.append(event)
-        return Written(kv), [event]
+        if versions is None:
+            self._versions[key] = [kv]
+            self._new_keys.append(key)
+        else:
+            versions.append(kv)
+            self._with_history.add(key)
+        self._log.append(Event("PUT", kv, prev))
+        return Written(kv)
 
     def _append(self, kv: KeyValue) -> None:
         versions = self._versions.get(kv.key)
         if versions is None:
             self._versions[kv.key] = [kv]
-            self._keys.add(kv.key)
+            self._new_keys.append(kv.key)
             if not kv.version:
                 self._with_history.add(kv.key)
         else:
             versions.append(kv)
             self._with_history.add(kv.key)
+
+    def _ordered_keys(self) -> SortedList:
+        """Every key, in order. New keys are sorted in only when asked for: a store taking
+        many creations between ranges then sorts them in one go (or one by one, if few)
+        instead of paying an ordered insertion on every create."""
+        if self._new_keys:
+            self._keys.update(self._new_keys)
+            self._new_keys = []
+        return self._keys
 
     def _detach_lease(self, kv: KeyValue) -> None:
         if kv.lease and kv.lease in self.leases:
@@ -277,3 +296,10 @@ class MvccStore:
             self.compact_revision,
             f"revision {revision} has been compacted; the oldest available is {self.compact_revision}",
         )
+
+
+def _live(versions: list[KeyValue] | None) -> KeyValue | None:
+    """The newest version, unless there is none or it is a deletion."""
+    if versions and versions[-1].version:
+        return versions[-1]
+    return None

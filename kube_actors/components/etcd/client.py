@@ -37,6 +37,11 @@ def shard_factory(system: ActorSystem, config: StorageConfig, shard: str) -> Cal
 
 
 class StorageClient:
+    """Each request method returns the future of its outcome (await it like a coroutine): a
+    request is queued at the call, and everything queued for a shard within one turn of the
+    event loop goes to it as one ``Batch``, answered by one reply. A hundred concurrent
+    writers thus cost one message per turn, not a hundred asks with a timer each."""
+
     def __init__(
         self,
         system: ActorSystem,
@@ -48,12 +53,13 @@ class StorageClient:
         """``hosts`` says where each shard runs (default: this system's host)."""
         self.shard_map = shard_map
         self.timeout = timeout
-        self._queued: dict[str, list[tuple[Any, asyncio.Future[Any]]]] = {}
+        self._queued: dict[str, tuple[list[Any], list[asyncio.Future[Any]]]] = {}
         placed = hosts or {}
         self._refs = {
             shard: system.ref(f"ka://{placed.get(shard, system.host)}/{SHARD_PATH}/{shard}")
             for shard in shard_map.shards
         }
+        self._only_shard = shard_map.shards[0] if len(shard_map.shards) == 1 else None
 
     def shard_ref(self, shard: str) -> ActorRef:
         return self._refs[shard]
@@ -61,74 +67,64 @@ class StorageClient:
     def ref_for(self, key: str) -> ActorRef:
         return self._refs[self.shard_map.shard_for(key)]
 
-    async def _ask(self, key: str, request: Any) -> Any:
-        """Queue ``request`` for its shard; everything queued in this turn of the event loop
-        goes as one ``Batch``."""
-        shard = self.shard_map.shard_for(key)
+    def _ask(self, key: str, request: Any) -> asyncio.Future[Any]:
+        """Queue ``request`` for the shard of ``key``; the future of its outcome."""
+        shard = self._only_shard or self.shard_map.shard_for(key)
         loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[Any] = asyncio.Future(loop=loop)
         queued = self._queued.get(shard)
         if queued is None:
-            queued = self._queued[shard] = []
+            self._queued[shard] = ([request], [outcome])
             loop.call_soon(self._send, shard)
-        outcome: asyncio.Future[Any] = loop.create_future()
-        queued.append((request, outcome))
-        return await outcome
+        else:
+            queued[0].append(request)
+            queued[1].append(outcome)
+        return outcome
 
     def _send(self, shard: str) -> None:
-        queued = self._queued.pop(shard)
+        requests, outcomes = self._queued.pop(shard)
         try:
-            reply = self._refs[shard].request(
-                m.Batch([request for request, _ in queued]), timeout=self.timeout
-            )
+            reply = self._refs[shard].request(m.Batch(requests), timeout=self.timeout)
         except Exception as exc:
             reply = asyncio.get_running_loop().create_future()
             reply.set_exception(exc)
-        reply.add_done_callback(lambda done: _settle(queued, done))
+        reply.add_done_callback(partial(_settle, outcomes))
 
-    async def get(self, key: str, *, revision: int = 0) -> KeyValue | NotFound | TooOld:
-        reply: KeyValue | NotFound | TooOld = await self._ask(key, m.Get(key, revision))
-        return reply
+    def get(self, key: str, *, revision: int = 0) -> asyncio.Future[KeyValue | NotFound | TooOld]:
+        return self._ask(key, m.Get(key, revision))
 
-    async def range(
+    def range(
         self, prefix: str, *, revision: int = 0, limit: int = 0, start_after: str = ""
-    ) -> Listing | TooOld:
-        reply: Listing | TooOld = await self._ask(prefix, m.Range(prefix, revision, limit, start_after))
-        return reply
+    ) -> asyncio.Future[Listing | TooOld]:
+        return self._ask(prefix, m.Range(prefix, revision, limit, start_after))
 
-    async def create(self, key: str, value: bytes, *, lease: int = 0) -> Written | Conflict:
-        reply: Written | Conflict = await self._ask(key, m.Create(key, value, lease))
-        return reply
+    def create(self, key: str, value: bytes, *, lease: int = 0) -> asyncio.Future[Written | Conflict]:
+        return self._ask(key, m.Create(key, value, lease))
 
-    async def update(
+    def update(
         self, key: str, value: bytes, *, mod_revision: int, lease: int = 0
-    ) -> Written | Conflict | NotFound:
-        reply: Written | Conflict | NotFound = await self._ask(key, m.Update(key, value, mod_revision, lease))
-        return reply
+    ) -> asyncio.Future[Written | Conflict | NotFound]:
+        return self._ask(key, m.Update(key, value, mod_revision, lease))
 
-    async def put(self, key: str, value: bytes, *, lease: int = 0) -> Written:
-        reply: Written = await self._ask(key, m.Put(key, value, lease))
-        return reply
+    def put(self, key: str, value: bytes, *, lease: int = 0) -> asyncio.Future[Written]:
+        return self._ask(key, m.Put(key, value, lease))
 
-    async def delete(self, key: str, *, mod_revision: int = 0) -> Deleted | Conflict | NotFound:
-        reply: Deleted | Conflict | NotFound = await self._ask(key, m.Delete(key, mod_revision))
-        return reply
+    def delete(self, key: str, *, mod_revision: int = 0) -> asyncio.Future[Deleted | Conflict | NotFound]:
+        return self._ask(key, m.Delete(key, mod_revision))
 
-    async def revision(self, key: str) -> int:
+    def revision(self, key: str) -> asyncio.Future[int]:
         """The current revision of the shard owning ``key``."""
-        reply: int = await self._ask(key, m.CurrentRevision())
-        return reply
+        return self._ask(key, m.CurrentRevision())
 
-    async def grant_lease(self, ttl: float, *, for_key: str) -> int:
+    def grant_lease(self, ttl: float, *, for_key: str) -> asyncio.Future[int]:
         """A lease on the shard of ``for_key`` (a lease only holds keys of its own shard)."""
-        reply: int = await self._ask(for_key, m.GrantLease(ttl))
-        return reply
+        return self._ask(for_key, m.GrantLease(ttl))
 
-    async def refresh_lease(self, lease: int, *, for_key: str) -> bool:
-        reply: bool = await self._ask(for_key, m.RefreshLease(lease))
-        return reply
+    def refresh_lease(self, lease: int, *, for_key: str) -> asyncio.Future[bool]:
+        return self._ask(for_key, m.RefreshLease(lease))
 
-    async def revoke_lease(self, lease: int, *, for_key: str) -> None:
-        await self._ask(for_key, m.RevokeLease(lease))
+    def revoke_lease(self, lease: int, *, for_key: str) -> asyncio.Future[None]:
+        return self._ask(for_key, m.RevokeLease(lease))
 
     def watch(self, prefix: str, *, after_revision: int, watcher: ActorRef, watch_id: str) -> None:
         """Have the owning shard send ``WatchEvents`` (then maybe ``WatchEnded``) to ``watcher``."""
@@ -138,16 +134,22 @@ class StorageClient:
         self.ref_for(prefix).tell(m.CancelWatch(watch_id, str(watcher.address)))
 
 
-def _settle(queued: list[tuple[Any, asyncio.Future[Any]]], reply: asyncio.Future[Any]) -> None:
+def _settle(outcomes: list[asyncio.Future[Any]], reply: asyncio.Future[Any]) -> None:
     """Hand each caller its own outcome from a batch's reply (or the batch's failure)."""
     failure = reply.exception() if not reply.cancelled() else asyncio.CancelledError()
-    outcomes = reply.result() if failure is None else [None] * len(queued)
-    for (_, future), outcome in zip(queued, outcomes, strict=True):
-        if future.done():
-            continue
-        if failure is not None:
-            future.set_exception(failure)
-        elif isinstance(outcome, m.Failed):
-            future.set_exception(rebuild_error(outcome.error_type, outcome.text))
-        else:
-            future.set_result(outcome)
+    if failure is not None:
+        for future in outcomes:
+            if not future.done():
+                future.set_exception(failure)
+        return
+    for future, outcome in zip(outcomes, reply.result(), strict=True):
+        try:
+            if type(outcome) is _FAILED:
+                future.set_exception(rebuild_error(outcome.error_type, outcome.text))
+            else:
+                future.set_result(outcome)
+        except asyncio.InvalidStateError:
+            pass  # its caller gave up on it (cancelled)
+
+
+_FAILED = m.Failed

@@ -1,23 +1,22 @@
 """Why: an etcd shard is an actor owning one backend (one part of the key space), so shards can
 live on any host and the apiserver reaches them like any other actor.
 
-Requests are answered through deferred work, so many writes wait for the same group commit
-while the shard goes on taking messages. Each watch is pumped by a task that asks the watcher
-to take every batch: a slow watcher slows its own stream until the backend cuts it off with
-``TooOld``. A timer compacts history older than the window. If the shard fails, its supervisor
-restarts it and the backend recovers from disk.
+Requests are answered through deferred work (``batches.py`` decides a batch), so many writes
+wait for the same group commit while the shard goes on taking messages. Each watch is pumped
+by a task that asks the watcher to take every batch: a slow watcher slows its own stream until
+the backend cuts it off with ``TooOld``. A timer compacts history older than the window. If
+the shard fails, its supervisor restarts it and the backend recovers from disk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from kube_actors.components.etcd import messages as m
+from kube_actors.components.etcd.batches import operation, run_batch
 from kube_actors.runtime import Actor, ActorDeadError, AskTimeoutError, DeliveryError, defer
 from kube_actors.runtime.clock import Timer
-from kube_actors.runtime.eager import Finished, step_eagerly
-from kube_actors.runtime.errors import BadRequestError
 from kube_actors.runtime.tasks import KeyedTasks
 from kube_actors.storage.base import StorageBackend, TooOld, WatchStream
 from kube_actors.storage.history import HistoryClock, HistoryWindow
@@ -63,7 +62,7 @@ class EtcdShard(Actor):
         assert backend is not None
         match message:
             case m.Batch(requests):
-                return defer(self._run_batch(backend, requests))
+                return defer(run_batch(backend, requests))
             case m.Watch(watch_id, prefix, after_revision, watcher):
                 pump = self._pump(watch_id, watcher, backend.watch(prefix, after_revision=after_revision))
                 self._watches.start((watcher, watch_id), pump, f"watch {watch_id}")
@@ -73,18 +72,7 @@ class EtcdShard(Actor):
                 return None
             case m.CompactHistory():
                 return defer(self._compact_history(backend))
-        return defer(_operation(backend, message))
-
-    async def _run_batch(self, backend: StorageBackend, requests: list[Any]) -> list[Any]:
-        # Every request is decided, in order, before any of them waits (for a group commit).
-        started = [step_eagerly(_operation(backend, request)) for request in requests]
-        outcomes: list[Any] = []
-        for outcome in started:
-            try:
-                outcomes.append(outcome.result() if isinstance(outcome, Finished) else await outcome)
-            except Exception as exc:
-                outcomes.append(m.Failed(type(exc).__name__, str(exc)))
-        return outcomes
+        return defer(operation(backend, message))
 
     # Watches.
 
@@ -123,26 +111,3 @@ class EtcdShard(Actor):
             await backend.compact(target)
             self._compacted_to = target
             self.log.debug("shard_compacted", shard=self.name, revision=target)
-
-
-def _operation(backend: StorageBackend, request: Any) -> Coroutine[Any, Any, Any]:
-    """The backend call a storage request stands for."""
-    call = _OPERATIONS.get(type(request))
-    if call is None:
-        raise BadRequestError(f"an etcd shard does not handle {type(request).__name__}")
-    return call(backend, request)
-
-
-_OPERATIONS: dict[type[Any], Callable[[StorageBackend, Any], Coroutine[Any, Any, Any]]] = {
-    m.Get: lambda b, r: b.get(r.key, revision=r.revision),
-    m.Range: lambda b, r: b.range(r.prefix, revision=r.revision, limit=r.limit, start_after=r.start_after),
-    m.Create: lambda b, r: b.create(r.key, r.value, lease=r.lease),
-    m.Update: lambda b, r: b.update(r.key, r.value, mod_revision=r.mod_revision, lease=r.lease),
-    m.Put: lambda b, r: b.put(r.key, r.value, lease=r.lease),
-    m.Delete: lambda b, r: b.delete(r.key, mod_revision=r.mod_revision),
-    m.CurrentRevision: lambda b, r: b.revision(),
-    m.Compact: lambda b, r: b.compact(r.revision),
-    m.GrantLease: lambda b, r: b.grant_lease(r.ttl),
-    m.RefreshLease: lambda b, r: b.refresh_lease(r.lease),
-    m.RevokeLease: lambda b, r: b.revoke_lease(r.lease),
-}
