@@ -158,3 +158,15 @@ async def test_concurrent_patches_all_land_unless_they_name_a_version(
     with pytest.raises(status.ApiError) as refused:
         await api.ask(m.PatchObject("configmaps", "default", "shared", stale))
     assert refused.value.code == 409
+
+
+async def test_a_list_at_any_version_by_message(apiserver: tuple[ActorSystem, ActorRef]) -> None:
+    _, api = apiserver
+    await api.ask(m.CreateObject("pods", "default", pod("web-0")))
+    consistent = await api.ask(m.ListObjects("pods", "default"))
+
+    async def caught_up() -> bool:
+        listed = await api.ask(m.ListObjects("pods", "default", resource_version="0"))
+        return bool(listed["items"] == consistent["items"])
+
+    await eventually(caught_up)

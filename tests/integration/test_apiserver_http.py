@@ -18,6 +18,7 @@ from kube_actors.cluster import ClusterConfig, start_cluster
 from kube_actors.components.apiserver.http import MAX_BODY
 from kube_actors.runtime import ActorSystem
 from kube_actors.storage.config import StorageConfig
+from tests.waiting import eventually
 
 PODS = "/api/v1/namespaces/default/pods"
 
@@ -108,3 +109,36 @@ async def test_a_watch_from_an_older_version_replays_what_was_written_since(
     web = await watch_lines(client, {"resourceVersion": since, "labelSelector": "tier=web"}, 2)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in web] == [("ADDED", "b"), ("ADDED", "a")]
     assert web[1]["object"] == written[2]
+
+
+async def test_a_list_at_any_version_comes_from_the_cache_once_it_knows_every_object(
+    api: tuple[str, aiohttp.ClientSession],
+) -> None:
+    _, client = api
+    for name in ("b", "a"):
+        async with client.post(PODS, json=pod(name)) as reply:
+            assert reply.status == 201
+    await watch_lines(client, {"resourceVersion": "0"}, 0)  # starts the cache, which lists first
+    async with client.post(PODS, json=pod("c")) as reply:
+        created = await reply.json()
+
+    async def listed(params: dict[str, str]) -> dict[str, Any]:
+        async with client.get(PODS, params=params) as reply:
+            assert reply.status == 200
+            body: dict[str, Any] = await reply.json()
+            return body
+
+    consistent = await listed({})
+    assert [p["metadata"]["name"] for p in consistent["items"]] == ["a", "b", "c"]
+    seen: list[dict[str, Any]] = []
+
+    async def caught_up() -> bool:
+        seen.append(await listed({"resourceVersion": "0"}))
+        return len(seen[-1]["items"]) == 3
+
+    await eventually(caught_up)
+    cached = seen[-1]
+    assert cached["items"] == consistent["items"]
+    assert int(cached["metadata"]["resourceVersion"]) >= int(created["metadata"]["resourceVersion"])
+    selected = await listed({"resourceVersion": "0", "labelSelector": "tier=web"})
+    assert selected["items"] == []

@@ -37,16 +37,25 @@ def config_map(value: str, version: str = "") -> JsonObject:
     return {"metadata": metadata, "data": {"color": value}}
 
 
+class Remembering:
+    """A watch cache whose version of every key is ``copy``."""
+
+    def __init__(self, copy: JsonObject) -> None:
+        self.copy = copy
+        self.asked: list[str] = []
+
+    def latest(self, resource: Any, key: str) -> tuple[int, JsonObject]:
+        self.asked.append(key)
+        return int(self.copy["metadata"]["resourceVersion"]), self.copy
+
+    def snapshot(self, resource: Any, namespace: str) -> None:
+        return None
+
+
 def remembering(store: ObjectStore, copy: JsonObject) -> list[str]:
     """Make ``copy`` the cache's version of every key; returns the keys asked for."""
-    asked: list[str] = []
-
-    def cached(resource: Any, key: str) -> tuple[int, JsonObject]:
-        asked.append(key)
-        return int(copy["metadata"]["resourceVersion"]), copy
-
-    store.cached = cached
-    return asked
+    store.cache = cache = Remembering(copy)
+    return cache.asked
 
 
 async def test_an_update_from_a_current_copy_does_not_read_storage(store: ObjectStore) -> None:

@@ -124,3 +124,20 @@ def test_a_watch_that_sees_a_change_otherwise_than_it_was_streams_what_it_sees()
     cache.record([Event("PUT", stored("web", "n1", 2), pending)])  # a MODIFIED that the kubelet sees ADDED
     assert [json.loads(line)["type"] for line in lines(everyone)] == ["ADDED", "MODIFIED"]
     assert [json.loads(line)["type"] for line in lines(kubelet)] == ["ADDED"]
+
+
+def test_a_cache_started_with_every_object_lists_them_as_changes_arrive() -> None:
+    initial = stored("a", "", 1)
+    objects = {initial.key: (1, codec.decode(initial.value))}
+    cache = ResourceCache(PODS, since=1, objects=objects)
+    cache.record([put("c", "", 2), put("b", "", 3, namespace="other")])
+    cache.record([Event("DELETE", KeyValue(initial.key, b"", 1, 4, 0), initial)])
+    revision, items = cache.snapshot("/registry/pods/")
+    assert revision == 4
+    names = [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in items]
+    assert names == [("default", "c"), ("other", "b")]
+    assert [p["metadata"]["name"] for p in cache.snapshot("/registry/pods/other/")[1]] == ["b"]
+
+
+def test_a_cache_started_from_changes_alone_serves_no_lists() -> None:
+    assert not ResourceCache(PODS, since=0).complete

@@ -193,13 +193,15 @@ class ApiHttp:
         match = selection(target, query.get("labelSelector", ""), query.get("fieldSelector", ""))
         if query.get("watch") in ("1", "true"):
             return await self._watch(request, target, match)
-        exact = query.get("resourceVersion", "") if query.get("resourceVersionMatch") == "Exact" else ""
+        version, version_match = query.get("resourceVersion", ""), query.get("resourceVersionMatch", "")
+        exact = version if version_match == "Exact" else ""
+        any_version = version == "0" and version_match in ("", "NotOlderThan")
         if tables.wants_table(request.headers.get("Accept", "")):
-            listed = await self.verbs.list_objects(target, match, exact)
+            listed = await self.verbs.list_objects(target, match, exact, any_version=any_version)
             return json_response(
                 self._table(request, target, listed["items"], listed["metadata"]["resourceVersion"])
             )
-        envelope, items = await self.verbs.list_lazily(target, match, exact)
+        envelope, items = await self.verbs.list_lazily(target, match, exact, any_version=any_version)
         return await _stream_list(request, envelope, items)
 
     def _table(

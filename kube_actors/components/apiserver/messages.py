@@ -26,10 +26,13 @@ class GetObject:
 
 @message("api.List")
 class ListObjects:
+    """``resource_version="0"``: any recent version will do (served from the watch cache)."""
+
     resource: str
     namespace: str = ""
     label_selector: str = ""
     field_selector: str = ""
+    resource_version: str = ""
 
 
 @message("api.Create")

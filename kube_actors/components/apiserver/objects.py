@@ -12,7 +12,7 @@ import builtins
 import secrets
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from kube_actors.api import status
 from kube_actors.api.names import is_dns1123_subdomain
@@ -51,15 +51,21 @@ def as_written(obj: JsonObject, kv: KeyValue, resource: ResourceType) -> JsonObj
     return obj
 
 
-# The latest version of a key a watch cache holds, if any: (revision, object), read-only.
-CachedVersion = Callable[[ResourceType, str], "tuple[int, JsonObject] | None"]
+class CacheView(Protocol):
+    """What the apiserver's watch caches know; objects they give are shared: read-only."""
+
+    def latest(self, resource: ResourceType, key: str) -> tuple[int, JsonObject] | None:
+        """The last version of ``key`` seen (revision, object), if any; may lag storage."""
+
+    def snapshot(self, resource: ResourceType, namespace: str) -> tuple[int, list[JsonObject]] | None:
+        """Every object of a type (in a namespace) as of a recent revision, if known."""
 
 
 class ObjectStore:
     def __init__(self, storage: StorageClient, clock: Clock) -> None:
         self.storage = storage
         self.clock = clock
-        self.cached: CachedVersion = no_cache  # the apiserver's watch caches, once they exist
+        self.cache: CacheView | None = None  # the apiserver's watch caches, once they exist
 
     async def get(self, resource: ResourceType, namespace: str, name: str) -> JsonObject:
         found = await self.storage.get(resource.storage_key(namespace, name))
@@ -74,6 +80,14 @@ class ObjectStore:
         (``resourceVersionMatch=Exact``), and the list's resourceVersion."""
         stored, version = await self.list_stored(resource, namespace, exact_version)
         return [decode(kv, resource) for kv in stored], version
+
+    def list_cached(
+        self, resource: ResourceType, namespace: str
+    ) -> tuple[builtins.list[JsonObject], str] | None:
+        """``list`` from the watch cache, for a list that accepts any recent version
+        (``resourceVersion=0``); None if the cache does not know every object. Read-only."""
+        snapshot = self.cache.snapshot(resource, namespace) if self.cache is not None else None
+        return None if snapshot is None else (snapshot[1], str(snapshot[0]))
 
     async def list_stored(
         self, resource: ResourceType, namespace: str, exact_version: str = ""
@@ -127,7 +141,7 @@ class ObjectStore:
         one, and reads the stored object only if that copy proves stale.
         """
         key = resource.storage_key(namespace, name)
-        cached = self.cached(resource, key)
+        cached = self.cache.latest(resource, key) if self.cache is not None else None
         if cached is not None:
             try:
                 return await self._update(resource, key, name, obj, shape, *cached, from_cache=True)
@@ -251,10 +265,6 @@ class ObjectStore:
 class _Stale(Exception):
     """An update started from the watch cache's copy of an object was refused in a way a newer
     version might not be: it is tried again from the stored object."""
-
-
-def no_cache(resource: ResourceType, key: str) -> tuple[int, JsonObject] | None:
-    return None
 
 
 def check_name(resource: ResourceType, name: Any) -> str:

@@ -102,9 +102,10 @@ class ApiServer(Actor):
         match message:
             case m.GetObject(resource, namespace, name, subresource):
                 return _answer(verbs.get(self._target(resource, namespace, name, subresource)))
-            case m.ListObjects(resource, namespace, labels, fields):
+            case m.ListObjects(resource, namespace, labels, fields, version):
                 target = self._target(resource, namespace)
-                return _answer(verbs.list_objects(target, selection(target, labels, fields)))
+                match = selection(target, labels, fields)
+                return _answer(verbs.list_objects(target, match, any_version=version == "0"))
             case m.CreateObject(resource, namespace, body):
                 return _answer(verbs.create(self._target(resource, namespace), body))
             case m.ReplaceObject(resource, namespace, name, body, subresource):

@@ -102,23 +102,25 @@ class Verbs:
         obj = await self.objects.get(target.resource, target.namespace, target.name)
         return scale_of(obj, self._scale(target)) if target.subresource == "scale" else obj
 
-    async def list_objects(self, target: Target, match: Matcher, exact_version: str = "") -> JsonObject:
-        envelope, items = await self.list_lazily(target, match, exact_version)
+    async def list_objects(
+        self, target: Target, match: Matcher, exact_version: str = "", *, any_version: bool = False
+    ) -> JsonObject:
+        envelope, items = await self.list_lazily(target, match, exact_version, any_version=any_version)
         return {**envelope, "items": list(items)}
 
     async def list_lazily(
-        self, target: Target, match: Matcher, exact_version: str = ""
+        self, target: Target, match: Matcher, exact_version: str = "", *, any_version: bool = False
     ) -> tuple[JsonObject, Iterator[JsonObject]]:
         """A list's envelope and its items decoded one at a time, so a list of 150,000 pods
-        never holds them all decoded at once."""
+        never holds them all decoded at once. ``any_version`` (``resourceVersion=0``): any
+        recent version will do, so the watch cache serves it when it knows every object."""
+        cached = self.objects.list_cached(target.resource, target.namespace) if any_version else None
+        if cached is not None:
+            items, version = cached
+            return _list_envelope(target, version), (item for item in items if match(item))
         stored, version = await self.objects.list_stored(target.resource, target.namespace, exact_version)
-        envelope = {
-            "kind": f"{target.resource.kind}List",
-            "apiVersion": target.resource.group_version,
-            "metadata": {"resourceVersion": version},
-        }
         decoded = (decode(kv, target.resource) for kv in stored)
-        return envelope, (item for item in decoded if match(item))
+        return _list_envelope(target, version), (item for item in decoded if match(item))
 
     async def create(self, target: Target, body: JsonObject, write: WriteOptions | None = None) -> JsonObject:
         return await self._create(target, body, write, track=True)
@@ -351,6 +353,14 @@ class Verbs:
             bookmarks=bookmarks,
             send_initial_events=send_initial_events,
         )
+
+
+def _list_envelope(target: Target, version: str) -> JsonObject:
+    return {
+        "kind": f"{target.resource.kind}List",
+        "apiVersion": target.resource.group_version,
+        "metadata": {"resourceVersion": version},
+    }
 
 
 def _after(first: Shape | None, then: Shape | None) -> Shape | None:

@@ -27,7 +27,7 @@ from kube_actors.components.apiserver.objects import JsonObject, decode
 from kube_actors.components.etcd import StorageClient
 from kube_actors.components.etcd.messages import WatchEnded, WatchEvents
 from kube_actors.runtime import Actor, ActorRef
-from kube_actors.storage.base import Event, KeyValue, TooOld
+from kube_actors.storage.base import Event, KeyValue, Listing, TooOld
 
 REMEMBERED_CHANGES = 20_000  # per resource: how far back a watch may start from the cache
 SUBSCRIBER_QUEUE = 1_000  # batches a watch may fall behind before it is cut off
@@ -148,9 +148,11 @@ class Subscriber:
 
 
 class ResourceCache:
-    """The recent changes of one resource, fed by one storage watch, fanned out to watches."""
+    """The recent changes of one resource, fed by one storage watch, fanned out to watches;
+    with ``objects`` (every object at ``since``) it also knows every object since, and serves
+    lists that accept any recent version (``resourceVersion=0``), as Kubernetes' cache does."""
 
-    def __init__(self, resource: ResourceType, since: int) -> None:
+    def __init__(self, resource: ResourceType, since: int, objects: Latest | None = None) -> None:
         self.resource = resource
         self.floor = since  # every change after this revision is remembered (or was trimmed)
         self.latest = since
@@ -158,7 +160,8 @@ class ResourceCache:
         self.ended = False
         self._everyone: set[Subscriber] = set()
         self._by_node: dict[str, set[Subscriber]] = {}
-        self._latest: Latest = {}
+        self._latest: Latest = objects if objects is not None else {}
+        self.complete = objects is not None
 
     def subscribe(self, namespace: str, after: int, match: Selection) -> Subscriber | None:
         """A watch of changes after ``after``; None if the cache no longer remembers them."""
@@ -176,6 +179,12 @@ class ResourceCache:
 
     def latest_of(self, key: str) -> tuple[int, JsonObject] | None:
         return self._latest.get(key)
+
+    def snapshot(self, prefix: str) -> tuple[int, list[JsonObject]]:
+        """The objects whose keys start with ``prefix`` as of the last change seen, in key
+        order (as storage lists them), and that change's revision."""
+        keys = sorted(key for key in self._latest if key.startswith(prefix))
+        return self.latest, [self._latest[key][1] for key in keys]
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         node = subscriber.match.node_name
@@ -246,6 +255,14 @@ class WatchCaches:
         self._caches: dict[str, tuple[ResourceCache, ActorRef]] = {}
         self._feeds = itertools.count(1)
 
+    def snapshot(self, resource: ResourceType, namespace: str) -> tuple[int, list[JsonObject]] | None:
+        """A list of ``resource`` (in ``namespace``, or all) from its cache, None if the cache
+        does not know every object; read-only, and possibly behind storage by a few changes."""
+        cached = self._caches.get(f"{resource.plural}.{resource.group}")
+        if cached is None or cached[0].ended or not cached[0].complete:
+            return None
+        return cached[0].snapshot(resource.storage_prefix(namespace))
+
     def latest(self, resource: ResourceType, key: str) -> tuple[int, JsonObject] | None:
         """The last version of ``key`` the resource's cache decoded (revision, object), if it
         has one; it may lag behind storage, and must not be changed."""
@@ -279,7 +296,15 @@ class WatchCaches:
             await self.owner.system.stop(previous[1])
             if (started := self._caches.get(name)) is not None:  # by another watch meanwhile
                 return started
-        cache = ResourceCache(resource, since)
+        # Every object as of ``since`` (when storage still has that version), then its changes.
+        listing = await self.storage.range(resource.storage_prefix(""), revision=since)
+        objects = None
+        if isinstance(listing, Listing):
+            objects = {kv.key: (kv.mod_revision, decode(kv, resource)) for kv in listing.kvs}
+            since = since or listing.revision
+        if (started := self._caches.get(name)) is not None:  # by another watch meanwhile
+            return started
+        cache = ResourceCache(resource, since, objects)
         feed = self.owner.spawn(lambda: CacheFeed(cache), f"watch-cache-{next(self._feeds)}")
         self.storage.watch(resource.storage_prefix(""), after_revision=since, watcher=feed, watch_id=name)
         self._caches[name] = (cache, feed)

@@ -86,7 +86,7 @@ class Watches:
         self.storage = storage
         self.objects = objects
         self.caches = WatchCaches(owner, storage)
-        objects.cached = self.caches.latest  # updates start from the cache's copy
+        objects.cache = self.caches  # updates start from its copies, lists at any version use it
         self._ids = itertools.count(1)
 
     async def open(
