@@ -67,13 +67,14 @@ class ApiServer(Actor):
         self.custom: CustomResources | None = None
         self.namespaces: ActiveNamespaces | None = None
         self._watches = KeyedTasks()
+        self._storage_watches: Watches | None = None
 
     async def on_start(self) -> None:
         storage = StorageClient(self.system, self.shard_map, hosts=self.shard_hosts)
         objects = ObjectStore(storage, self.clock)
         await create_system_namespaces(objects)
         self.table = ResourceTable()
-        watches = Watches(self, storage, objects)
+        watches = self._storage_watches = Watches(self, storage, objects)
         # The custom resources already defined are served before the first request is.
         self.custom = CustomResources(self.table, objects)
         await self.custom.start(watches.open)
@@ -87,6 +88,8 @@ class ApiServer(Actor):
 
     async def on_stop(self) -> None:
         await self._watches.close()
+        if self._storage_watches is not None:
+            self._storage_watches.caches.close()
         if self.custom is not None:
             await self.custom.close()
         if self.namespaces is not None:

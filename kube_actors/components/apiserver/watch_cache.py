@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -254,6 +255,15 @@ class WatchCaches:
         self.storage = storage
         self._caches: dict[str, tuple[ResourceCache, ActorRef]] = {}
         self._feeds = itertools.count(1)
+        # Feeds are named per incarnation: a storage watch an earlier apiserver left behind
+        # must never reach a feed of this one that happens to share its name.
+        self._incarnation = secrets.token_hex(4)
+
+    def close(self) -> None:
+        """Cancel the caches' storage watches (the apiserver stops; its feeds go with it)."""
+        for name, (cache, feed) in self._caches.items():
+            self.storage.cancel_watch(cache.resource.storage_prefix(""), watcher=feed, watch_id=name)
+        self._caches.clear()
 
     def snapshot(self, resource: ResourceType, namespace: str) -> tuple[int, list[JsonObject]] | None:
         """A list of ``resource`` (in ``namespace``, or all) from its cache, None if the cache
@@ -305,7 +315,8 @@ class WatchCaches:
         if (started := self._caches.get(name)) is not None:  # by another watch meanwhile
             return started
         cache = ResourceCache(resource, since, objects)
-        feed = self.owner.spawn(lambda: CacheFeed(cache), f"watch-cache-{next(self._feeds)}")
+        feed_name = f"watch-cache-{self._incarnation}-{next(self._feeds)}"
+        feed = self.owner.spawn(lambda: CacheFeed(cache), feed_name)
         self.storage.watch(resource.storage_prefix(""), after_revision=since, watcher=feed, watch_id=name)
         self._caches[name] = (cache, feed)
         return cache, feed

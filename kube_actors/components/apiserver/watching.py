@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, Protocol
 
@@ -88,6 +89,7 @@ class Watches:
         self.caches = WatchCaches(owner, storage)
         objects.cache = self.caches  # updates start from its copies, lists at any version use it
         self._ids = itertools.count(1)
+        self._incarnation = secrets.token_hex(4)  # as the caches' feeds: never an old watch's name
 
     async def open(
         self,
@@ -122,7 +124,7 @@ class Watches:
 
             return batches(resource, initial, after, subscriber.queue, bookmarks, unsubscribe)
         queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=RELAY_QUEUE)
-        watch_id = f"watch-{next(self._ids)}"
+        watch_id = f"watch-{self._incarnation}-{next(self._ids)}"
         relay = self.owner.spawn(lambda: WatchRelay(queue, resource, match), watch_id)
         prefix = resource.storage_prefix(namespace)
         self.storage.watch(prefix, after_revision=after, watcher=relay, watch_id=watch_id)
