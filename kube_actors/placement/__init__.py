@@ -15,8 +15,9 @@ Modules: ``kernel`` (entry point), ``state`` (arrays kept beside the snapshot, c
 (``static_parts``, ``local_parts``) and ``outcomes`` (PreFilter results, unschedulable
 decisions), ``plans`` (a profile's plugins mapped to their vectorised twins), the twins
 (``label_plugins``, ``resource_plugins`` with ``resource_formulas``, ``spreading``,
-``pod_affinity``) with their contract in ``jobs``, and their building blocks (``node_table``,
-``usage``, ``pod_groups``, ``statuses``, ``arithmetic``).
+``pod_affinity``) with their contract in ``jobs``, the one-pass rescoring of a placement's node
+(``node_rescoring``), and their building blocks (``node_table``, ``usage``, ``pod_groups``,
+``statuses``, ``arithmetic``).
 """
 
 from kube_actors.placement.kernel import place_batch, place_one

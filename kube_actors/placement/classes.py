@@ -14,8 +14,11 @@ starting again for the next replica. ``ClassEvaluation`` holds, per node in node
 
 Before each decision it reads the state's change log since it last looked. A placed or removed
 pod changes the local answers on its node only; it changes ``GLOBAL`` ones (spreading, pod
-affinity) only when it is a pod they care about, and those are recomputed over all nodes.
-Shared scores are recomputed when their inputs or the feasible set changed.
+affinity) only when it is a pod they care about (which jobs it moves is remembered per
+requirements): a filter that can follow it reports the nodes whose verdicts changed (one
+replica per host: one node), the others are recomputed. Shared scores are recomputed when
+their inputs or the feasible set changed. The usual case, one pod placed since the last
+decision, is updated with scalars at its node rather than numpy indexing.
 """
 
 from __future__ import annotations
@@ -27,19 +30,22 @@ import numpy as np
 import numpy.typing as npt
 
 from kube_actors.placement.arithmetic import INFEASIBLE, Bools, Ids, Ints
-from kube_actors.placement.jobs import ClassContext, FilterJob, Kind, ScoreJob
+from kube_actors.placement.jobs import Change, ClassContext, FilterJob, Kind, ScoreJob
 from kube_actors.placement.local_parts import REBUILD_SHARE
 from kube_actors.placement.outcomes import not_placed
 from kube_actors.placement.plans import ProfilePlan
 from kube_actors.placement.statuses import PASSED
 from kube_actors.scheduling.decisions import Decision
-from kube_actors.scheduling.pods import PodInfo
+from kube_actors.scheduling.pods import PodInfo, PodRequirements
 
 if TYPE_CHECKING:
     from kube_actors.placement.state import PlacementState
 
-Change = tuple[int, PodInfo, int]  # (node position, pod, +1 placed / -1 removed)
+Moved = tuple[tuple[tuple[int, FilterJob], ...], tuple[ScoreJob, ...]]
+NOTHING_MOVED: Moved = ((), ())
 
+MOVED_KEPT = 1024
+"""Requirements whose ``_moved_by`` answer a class remembers."""
 FAR_REMEMBERED = 16
 """``far_ok`` arrays kept per class, by the (read-only) verdict arrays they were made from."""
 
@@ -53,6 +59,7 @@ class ClassEvaluation:
         self.synced = state.position
         self.affinity_changes_seen = state.pod_groups.affinity_changes
         self._unschedulable: tuple[int, Decision] | None = None
+        self._moved: dict[tuple[PodRequirements, bool], Moved] = {}  # ``_moved_by``, remembered
         count = state.table.count
         self.rebuild_after = max(count // REBUILD_SHARE, 1)
         self.static = static = state.static_evaluation(plan, context)
@@ -67,7 +74,9 @@ class ClassEvaluation:
             if twin.filter_kind is Kind.GLOBAL and (job := twin.filter_job(context)) is not None
         ]
         self.own_verdicts: dict[int, Ids] = {}  # the global filters', by position
-        self._far_from: dict[int, tuple[Ids, Bools]] = {}  # read-only verdicts -> far_ok
+        self._rejects: dict[int, bool] = {}  # whether they reject any node
+        self._rejects_of: dict[int, tuple[Ids, bool]] = {}  # the same, by read-only verdicts
+        self._far_from: dict[int, tuple[Ids, Bools]] = {}  # read-only verdicts -> far_ok (read-only)
         self.fixed: Ints = static.fixed
         self.shared_scores: list[tuple[ScoreJob, int]] = list(static.normalised)
         for twin, weight in plan.scores:
@@ -88,35 +97,57 @@ class ClassEvaluation:
     def _recompute_all(self) -> None:
         self.local.catch_up()
         self.near_ok = self.static_ok & self.local.ok
+        self.base = self.fixed + self.local.total  # the totals but for the shared scores
         self._recompute_far()
         self.feasible = self.near_ok & self.far_ok
         self._recompute_shared()
 
     def _recompute_far(self, moved: list[tuple[int, FilterJob]] | None = None) -> None:
-        """Verdicts of the ``moved`` global filters (all by default) again, and ``far_ok``."""
+        """Verdicts of the ``moved`` global filters (all by default) again, and ``far_ok``
+        (read-only when remembered: ``_writable_far_ok`` copies it before a change)."""
         for slot, job in self.global_filters if moved is None else moved:
-            self.own_verdicts[slot] = job.verdicts()
-        rejecting = [
-            verdicts for slot, _ in self.global_filters if (verdicts := self.own_verdicts[slot]).any()
-        ]
-        remembered = self._far_from.get(id(rejecting[0])) if len(rejecting) == 1 else None
-        if remembered is not None and remembered[0] is rejecting[0]:
-            # Verdicts seen before (a spreading filter reuses its read-only arrays).
-            self.far_ok = remembered[1].copy()
-            return
+            verdicts = self.own_verdicts[slot] = job.verdicts()
+            known = self._rejects_of.get(id(verdicts))
+            if known is not None and known[0] is verdicts:
+                self._rejects[slot] = known[1]  # a read-only array seen before (spreading's)
+                continue
+            self._rejects[slot] = rejects = bool(verdicts.any())
+            if not verdicts.flags.writeable:
+                if len(self._rejects_of) >= FAR_REMEMBERED:
+                    self._rejects_of.clear()
+                self._rejects_of[id(verdicts)] = (verdicts, rejects)
+        rejecting = [self.own_verdicts[slot] for slot, _ in self.global_filters if self._rejects[slot]]
+        rememberable = len(rejecting) == 1 and not rejecting[0].flags.writeable
+        if rememberable:
+            remembered = self._far_from.get(id(rejecting[0]))
+            if remembered is not None and remembered[0] is rejecting[0]:
+                # Verdicts seen before (a spreading filter reuses its read-only arrays).
+                self.far_ok = remembered[1]
+                return
         far_ok = np.ones(len(self.fixed), dtype=np.bool_)
         for verdicts in rejecting:
             far_ok &= verdicts == PASSED
         self.far_ok = far_ok
-        if len(rejecting) == 1 and not rejecting[0].flags.writeable:
+        if rememberable:
             if len(self._far_from) >= FAR_REMEMBERED:
                 self._far_from.clear()
-            self._far_from[id(rejecting[0])] = (rejecting[0], far_ok.copy())
+            far_ok.setflags(write=False)
+            self._far_from[id(rejecting[0])] = (rejecting[0], far_ok)
+
+    def _writable_far_ok(self) -> Bools:
+        if not self.far_ok.flags.writeable:
+            self.far_ok = self.far_ok.copy()
+        return self.far_ok
 
     @property
     def shared_follows_feasible(self) -> bool:
         """Whether a shared score reads the feasible set (as its maximum or its domains)."""
         return any(job.feasible_dependent for job, _ in self.shared_scores)
+
+    def _others_follow_feasible(self, moved: list[ScoreJob]) -> bool:
+        """Whether a shared score besides the ``moved`` ones (recomputed anyway) reads the
+        feasible set: only then does it matter whether that set changed."""
+        return any(job.feasible_dependent and job not in moved for job, _ in self.shared_scores)
 
     def _recompute_shared(self, moved: list[ScoreJob] | None = None, feasible_changed: bool = True) -> None:
         """Shared scores again: of the ``moved`` jobs (all by default), and of those that read
@@ -132,106 +163,170 @@ class ClassEvaluation:
                     scores = job.scores(self.feasible, inputs_changed=inputs_changed)
                     self.shared_parts[part] = scores * weight if scores.any() else self.no_scores
         shared: Ints | None = None
-        for scores in self.shared_parts:
+        for scores in self.shared_parts:  # fresh arrays, never changed in place: no copy needed
             if scores is not self.no_scores:
-                shared = scores.copy() if shared is None else shared + scores
+                shared = scores if shared is None else shared + scores
         self.shared = self.no_scores if shared is None else shared
-        self.totals = (
-            self.fixed + self.local.total if shared is None else self.fixed + self.local.total + shared
-        )
+        self.totals = self.base.copy() if shared is None else self.base + shared
         self.masked: Ints = np.where(self.feasible, self.totals, INFEASIBLE)
 
     def _catch_up(self) -> None:
         state = self.state
-        changes = state.changes_since(self.synced)
-        self.synced = state.position
+        behind = state.position - self.synced
+        if not behind:
+            return
+        if behind == 1:  # the usual case: the pod this class placed last, or one other
+            node, pod = state.last_node, state.last_pod
+            self.synced = state.position
+            self.affinity_changes_seen = state.pod_groups.affinity_changes
+            self.local.catch_up()
+            if self._moved_by(pod) == NOTHING_MOVED:
+                self._update_node(node)
+            else:
+                self._apply([node], [state.last_change])
+            return
         affinity_changes_seen = self.affinity_changes_seen
         self.affinity_changes_seen = state.pod_groups.affinity_changes
-        if changes is None:
+        nodes = state.nodes_changed_since(self.synced)
+        if nodes is None or len(nodes) > self.rebuild_after:
+            self.synced = state.position
             self._recompute_all()
             return
-        if not changes:
-            return
-        self.local.catch_up()
-        if len(changes) == 1:
-            node, pod, _ = changes[0]
-            if self._watches(pod):
-                self._apply([node], changes)
-            else:
-                self._update_node(node)
-            return
-        nodes = list(dict.fromkeys(node for node, _, _ in changes))
-        if len(nodes) > self.rebuild_after:
-            self._recompute_all()
-            return
+        watched: list[Change] = []  # the changes a global job may care about
         if self.watches_pods_without_terms:
-            watched = changes
-        elif affinity_changes_seen == self.affinity_changes_seen:
-            watched = []  # no pod with terms came or went: nothing global moved
-        else:
+            watched = state.changes_since(self.synced) or []
+        elif affinity_changes_seen != self.affinity_changes_seen:  # a pod with terms came or went
+            changes = state.changes_since(self.synced) or []
             watched = [change for change in changes if not change[1].requirements.pod_affinity.is_empty]
+        self.synced = state.position
+        self.local.catch_up()
         self._apply(nodes, watched)
 
-    def _watches(self, pod: PodInfo) -> bool:
-        """Whether ``pod`` coming or going moves a ``GLOBAL`` verdict or score."""
-        if not self.watches_pods_without_terms and pod.requirements.pod_affinity.is_empty:
-            return False
-        return any(job.affected_by(pod) for _, job in self.global_filters) or any(
-            job.affected_by(pod) for job in self.global_scores
-        )
+    def _moved_by(self, pod: PodInfo) -> Moved:
+        """The ``GLOBAL`` filters (with their slots) and scores that ``pod`` coming or going
+        moves; remembered by its requirements and whether it terminates, all the jobs'
+        ``affected_by`` read."""
+        key = (pod.requirements, pod.terminating)
+        found = self._moved.get(key)
+        if found is None:
+            if not self.watches_pods_without_terms and pod.requirements.pod_affinity.is_empty:
+                found = NOTHING_MOVED
+            else:
+                found = (
+                    tuple((slot, job) for slot, job in self.global_filters if job.affected_by(pod)),
+                    tuple(job for job in self.global_scores if job.affected_by(pod)),
+                )
+            if len(self._moved) >= MOVED_KEPT:
+                self._moved.clear()
+            self._moved[key] = found
+        return found
 
-    def _update_node(self, node: int) -> None:
-        """The common case, kept short: pods changed on one node only, and nothing global moved."""
+    def _update_node(
+        self, node: int, *, far_moved: bool = False, scores_moved: list[ScoreJob] | None = None
+    ) -> None:
+        """The common case, kept short: pods changed on one node only, and global verdicts, if
+        they moved (``far_moved``), only there; ``scores_moved``: global scores to recompute."""
         near = self.static_ok.item(node) and self.local.ok.item(node)
         self.near_ok[node] = near
-        total = self.fixed.item(node) + self.local.total.item(node) + self.shared.item(node)
-        self.totals[node] = total
-        passes = near and self.far_ok.item(node)
-        if passes != self.feasible.item(node):
+        base = self.base[node] = self.fixed.item(node) + self.local.total.item(node)
+        total = self.totals[node] = base + self.shared.item(node)
+        far = self.far_ok.item(node)
+        if far_moved:
+            passed = True
+            for slot, _ in self.global_filters:
+                if self.own_verdicts[slot].item(node) != PASSED:
+                    passed = False
+                    break
+            if passed != far:
+                far = self._writable_far_ok()[node] = passed
+        passes = near and far
+        flipped = passes != self.feasible.item(node)
+        if flipped:
             self.feasible[node] = passes
-            if self.shared_follows_feasible:
-                self._recompute_shared([])
-                return
+        if scores_moved or (flipped and self.shared_follows_feasible):
+            self._recompute_shared(scores_moved or [], feasible_changed=flipped)
+            return
         self.masked[node] = total if passes else INFEASIBLE
 
     def _apply(self, nodes: list[int], watched: list[Change]) -> None:
         """Pods came or went on ``nodes``; ``watched`` are the changes some ``GLOBAL`` job may
         care about. A moved global filter follows them itself when it can (reporting the nodes
         whose verdicts changed), else it is recomputed."""
+        moved = [self._moved_by(pod) for _, pod, _ in watched]
         filters_moved = [
-            (slot, job)
-            for slot, job in self.global_filters
-            if any(job.affected_by(pod) for _, pod, _ in watched)
+            entry for entry in self.global_filters if any(entry in filters for filters, _ in moved)
         ]
-        scores_moved = [
-            job for job in self.global_scores if any(job.affected_by(pod) for _, pod, _ in watched)
-        ]
-        followed = [self._follow(job, watched) for _, job in filters_moved]
-        if filters_moved and all(positions is not None for positions in followed):
-            nodes = list(dict.fromkeys([*nodes, *(int(p) for positions in followed for p in positions)]))  # type: ignore[union-attr]
-            filters_moved = []
-        at: npt.NDArray[np.intp] = np.array(nodes, dtype=np.intp)
-        self.near_ok[at] = self.static_ok[at] & self.local.ok[at]
-        self.totals[at] = self.fixed[at] + self.local.total[at] + self.shared[at]
+        scores_moved = [job for job in self.global_scores if any(job in scores for _, scores in moved)]
+        verdicts_moved = bool(filters_moved)
         if filters_moved:
+            followed = [self._follow(job, watched) for _, job in filters_moved]
+            if all(positions is not None for positions in followed):
+                changed: list[int] = []
+                for (slot, _), positions in zip(filters_moved, followed, strict=True):
+                    if positions is not None and len(positions):
+                        changed += positions.tolist()
+                        # Whether it rejects some node now: only the nodes it changed can say yes.
+                        if not self._rejects[slot]:
+                            self._rejects[slot] = bool((self.own_verdicts[slot][positions] != PASSED).any())
+                nodes = list(dict.fromkeys([*nodes, *changed]))
+                filters_moved = []
+        if not filters_moved and len(nodes) == 1:  # one placement, its verdicts followed
+            self._update_node(nodes[0], far_moved=verdicts_moved, scores_moved=scores_moved)
+            return
+        if filters_moved:
+            self._refresh_near(nodes)
             self._recompute_far(filters_moved)
             feasible = self.near_ok & self.far_ok
-            flipped = not np.array_equal(feasible, self.feasible)
+            # Only scores that read the feasible set care whether it changed.
+            flipped = self._others_follow_feasible(scores_moved) and not np.array_equal(
+                feasible, self.feasible
+            )
             self.feasible = feasible
-        else:
-            far_ok = np.ones(len(at), dtype=np.bool_)
+            if scores_moved or flipped:
+                self._recompute_shared(scores_moved, feasible_changed=flipped)
+            else:
+                self.masked = np.where(feasible, self.totals, INFEASIBLE)
+            return
+        self._update_nodes(
+            np.array(nodes, dtype=np.intp), far_moved=verdicts_moved, scores_moved=scores_moved
+        )
+
+    def _update_nodes(
+        self, at: npt.NDArray[np.intp], *, far_moved: bool, scores_moved: list[ScoreJob]
+    ) -> None:
+        """``_update_node`` for several nodes, with numpy over them."""
+        near = self.static_ok[at] & self.local.ok[at]
+        self.near_ok[at] = near
+        bases = self.base[at] = self.fixed[at] + self.local.total[at]
+        totals = self.totals[at] = bases + self.shared[at]
+        if far_moved:
+            far = np.ones(len(at), dtype=np.bool_)
             for slot, _ in self.global_filters:
-                far_ok &= self.own_verdicts[slot][at] == PASSED
-            self.far_ok[at] = far_ok
-            passes = self.near_ok[at] & self.far_ok[at]
-            flipped = bool((passes != self.feasible[at]).any())
-            self.feasible[at] = passes
+                far &= self.own_verdicts[slot][at] == PASSED
+            self._writable_far_ok()[at] = far
+        else:
+            far = self.far_ok[at]
+        passes = near & far
+        flipped = (scores_moved or self.shared_follows_feasible) and bool((passes != self.feasible[at]).any())
+        self.feasible[at] = passes
         if scores_moved or (flipped and self.shared_follows_feasible):
             self._recompute_shared(scores_moved, feasible_changed=flipped)
-        elif filters_moved:
-            self.masked = np.where(self.feasible, self.totals, INFEASIBLE)
         else:
-            self.masked[at] = np.where(self.feasible[at], self.totals[at], INFEASIBLE)
+            self.masked[at] = np.where(passes, totals, INFEASIBLE)
+
+    def _refresh_near(self, nodes: list[int]) -> None:
+        """``near_ok`` and ``totals`` of ``nodes`` from the static, local and shared parts (one
+        node, a placement's, by scalars: quicker than numpy's indexing)."""
+        if len(nodes) == 1:
+            node = nodes[0]
+            self.near_ok[node] = self.static_ok.item(node) and self.local.ok.item(node)
+            base = self.base[node] = self.fixed.item(node) + self.local.total.item(node)
+            self.totals[node] = base + self.shared.item(node)
+            return
+        at = np.array(nodes, dtype=np.intp)
+        self.near_ok[at] = self.static_ok[at] & self.local.ok[at]
+        bases = self.base[at] = self.fixed[at] + self.local.total[at]
+        self.totals[at] = bases + self.shared[at]
 
     @staticmethod
     def _follow(job: FilterJob, changes: list[Change]) -> npt.NDArray[np.intp] | None:
@@ -257,7 +352,7 @@ class ClassEvaluation:
         best = int(self.masked.argmax())
         total = self.masked.item(best)
         if total != INFEASIBLE:
-            return Decision(pod.namespace, pod.name, node_name=self.names[best], score=total)
+            return Decision(pod.namespace, pod.name, self.names[best], total)  # by position: quicker
         if self._unschedulable is None or self._unschedulable[0] != self.synced:
             self._unschedulable = (
                 self.synced,

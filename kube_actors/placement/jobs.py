@@ -28,12 +28,16 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from kube_actors.placement.arithmetic import ALL, Bools, Ids, Ints, Nodes
+from kube_actors.placement.arithmetic import ALL, Bools, Ids, Ints, Nodes, feasible_max, normalized_by
 from kube_actors.scheduling.framework import CycleState, Plugin, PreFilterResult
 from kube_actors.scheduling.pods import PodInfo, PodRequirements
 
 if TYPE_CHECKING:
     from kube_actors.placement.state import PlacementState
+
+
+Change = tuple[int, PodInfo, int]
+"""One entry of the state's change log: (node position, pod, +1 placed / -1 removed)."""
 
 
 class Kind(enum.Enum):
@@ -226,32 +230,51 @@ class StaticFilter:
         return np.zeros(0, dtype=np.intp)
 
 
+LEVELS = 8
+"""Distinct raw scores up to which ``StaticScore`` finds the highest feasible one level by level."""
+
+
 class StaticScore:
-    """Scores fixed for the class; ``normalize`` (when given) rescales them over the feasible
-    nodes, which makes them depend on that set."""
+    """Scores fixed for the class; when ``reverse`` is given they are normalised
+    (``default_normalize``) over the feasible nodes, which makes them depend on that set, but
+    only through the highest feasible raw score: the normalised arrays are remembered by it
+    (classes sharing a static evaluation share them too)."""
 
     kind = Kind.STATIC
     watches_pods_without_terms = False
 
-    def __init__(self, raw: Ints, normalize: NormalizeRaw | None = None) -> None:
+    def __init__(self, raw: Ints, reverse: bool | None = None) -> None:
         self._raw = raw
-        self._normalize = normalize
+        self._reverse = reverse
         # Equal raw scores everywhere normalise alike whatever the feasible set.
-        self.feasible_dependent = normalize is not None and bool(raw.size) and raw.min() != raw.max()
-        self._constant: Ints | None = None
+        self.feasible_dependent = reverse is not None and bool(raw.size) and raw.min() != raw.max()
+        self._by_highest: dict[int, Ints] = {}
+        self._levels: list[tuple[int, Bools]] | None = None
+        if self.feasible_dependent:
+            distinct = np.unique(raw)
+            if len(distinct) <= LEVELS:
+                self._levels = [(int(value), raw == value) for value in distinct[::-1]]
+
+    def _highest(self, feasible: Bools) -> int:
+        """``feasible_max``; with few distinct raw scores (a taint counted, a preference met or
+        not), by asking from the top which one a feasible node has: usually the first."""
+        if self._levels is None:
+            return feasible_max(self._raw, feasible)
+        for value, where in self._levels:
+            if np.logical_and(feasible, where).any():
+                return value
+        return 0
 
     def scores(self, feasible: Bools, *, inputs_changed: bool = True) -> Ints:
-        if self._normalize is None:
+        if self._reverse is None:
             return self._raw
-        if not self.feasible_dependent:
-            if self._constant is None:
-                self._constant = self._normalize(self._raw, feasible)
-            return self._constant
-        return self._normalize(self._raw, feasible)
+        raw = self._raw
+        highest = self._highest(feasible) if self.feasible_dependent else int(raw.max())
+        found = self._by_highest.get(highest)
+        if found is None:
+            found = self._by_highest[highest] = normalized_by(raw, highest, reverse=self._reverse)
+            found.setflags(write=False)
+        return found
 
     def affected_by(self, pod: PodInfo) -> bool:
         return False
-
-
-class NormalizeRaw(Protocol):
-    def __call__(self, raw: Ints, feasible: Bools) -> Ints: ...

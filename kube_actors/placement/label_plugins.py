@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kube_actors.placement.arithmetic import Bools, Ids, Ints, default_normalize, go_div
+from kube_actors.placement.arithmetic import Bools, Ids, Ints, go_div
 from kube_actors.placement.jobs import (
     ClassContext,
     FilterJob,
@@ -113,7 +113,7 @@ class TaintTolerationTwin(Twin[TaintToleration]):
             return self.plugin.score(context.cycle, pod, nodes[node])
 
         counts = state.table.by_taints(("prefer no schedule", pod.requirements.tolerations), raw)
-        return StaticScore(counts, lambda scores, feasible: default_normalize(scores, feasible, reverse=True))
+        return StaticScore(counts, reverse=True)
 
 
 class NodeAffinityTwin(Twin[NodeAffinity]):
@@ -148,7 +148,7 @@ class NodeAffinityTwin(Twin[NodeAffinity]):
             return raw
 
         raw = table.cached(("preferred node affinity", preferred), compute)
-        return StaticScore(raw, lambda scores, feasible: default_normalize(scores, feasible, reverse=False))
+        return StaticScore(raw, reverse=False)
 
 
 class VolumeBindingTwin(Twin[VolumeBinding]):

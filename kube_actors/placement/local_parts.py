@@ -19,16 +19,21 @@ import numpy as np
 
 from kube_actors.placement.arithmetic import Ids, Ints
 from kube_actors.placement.jobs import ClassContext, Kind, LocalFilterJob, LocalScoreJob
+from kube_actors.placement.node_rescoring import PlainRescoring
 from kube_actors.placement.plans import ProfilePlan
 from kube_actors.placement.statuses import PASSED
 
 if TYPE_CHECKING:
     from kube_actors.placement.state import PlacementState
 
-ONE_BY_ONE = 4
-"""Changed nodes up to which each is asked of the reference plugins (else numpy over them)."""
+ONE_BY_ONE = 12
+"""Changed nodes up to which each is asked again on its own (else numpy over them: a few dozen
+numpy calls, each costing about what one node's plain rescoring does)."""
 REBUILD_SHARE = 4
 """Past a ``1 / REBUILD_SHARE`` share of the nodes changed, everything is recomputed."""
+RESCORING = True
+"""Whether plain resource signatures are rescored in one pass (``node_rescoring``); off, every
+node is asked of the jobs, the path the others take (the property tests try both)."""
 
 
 class LocalEvaluation:
@@ -45,6 +50,7 @@ class LocalEvaluation:
             for twin, weight in plan.scores
             if twin.score_kind is Kind.LOCAL and (score := twin.local_score_job(context)) is not None
         ]
+        self.rescoring = PlainRescoring.of(self.filters, self.scores) if RESCORING else None
         self._recompute_all()
 
     def _recompute_all(self) -> None:
@@ -60,23 +66,30 @@ class LocalEvaluation:
     def catch_up(self) -> None:
         """Answer again for the nodes pods came to or left since the last call."""
         state = self.state
-        changes = state.changes_since(self.synced)
+        behind = state.position - self.synced
+        if behind == 1:  # the usual case: one pod placed since the last call
+            self.synced = state.position
+            self._one(state.last_node)
+            return
+        nodes = state.nodes_changed_since(self.synced)
         self.synced = state.position
-        if changes is None:
+        if nodes is None or len(nodes) > self.rebuild_after:
             self._recompute_all()
-        elif len(changes) == 1:
-            self._one(changes[0][0])
-        elif changes:
-            nodes = list(dict.fromkeys(node for node, _, _ in changes))
-            if len(nodes) > self.rebuild_after:
-                self._recompute_all()
-            elif len(nodes) <= ONE_BY_ONE:
-                for node in nodes:
-                    self._one(node)
-            else:
-                self._many(np.array(nodes, dtype=np.intp))
+        elif len(nodes) <= ONE_BY_ONE:
+            for node in nodes:
+                self._one(node)
+        else:
+            self._many(np.array(nodes, dtype=np.intp))
 
     def _one(self, node: int) -> None:
+        if self.rescoring is not None:
+            total = self.rescoring.total_at(node)
+            if total is not None:  # every local filter passes
+                for verdicts in self.verdicts.values():
+                    verdicts[node] = PASSED
+                self.ok[node] = True
+                self.total[node] = total
+                return
         passes = True
         for position, job in self.filters.items():
             verdict = self.verdicts[position][node] = job.verdict_at(node)
@@ -89,6 +102,18 @@ class LocalEvaluation:
             self.total[node] = total
 
     def _many(self, at: np.ndarray) -> None:
+        found = self.rescoring.totals(at) if self.rescoring is not None else None
+        if found is not None:  # then the only local filter is NodeResourcesFit's, if any
+            passes, totals = found
+            self.ok[at] = passes
+            self.total[at] = totals
+            for position, verdicts in self.verdicts.items():
+                verdicts[at] = PASSED
+                if not passes.all():  # the rejected nodes' statuses come from the reference
+                    job = self.filters[position]
+                    for node in at[~passes].tolist():
+                        verdicts[node] = job.verdict_at(node)
+            return
         passes = np.ones(len(at), dtype=np.bool_)
         for position, job in self.filters.items():
             verdicts = self.verdicts[position][at] = job.verdicts(at)

@@ -173,6 +173,15 @@ class NodeTable:
         sizes = np.array([len(piece) for piece in pieces], dtype=np.intp)
         return np.concatenate(pieces), np.repeat(np.arange(len(pieces), dtype=np.intp), sizes)
 
+    def domain_of(self, key: str, node: int) -> npt.NDArray[np.intp]:
+        """The nodes sharing ``node``'s value of ``key`` (none if it has no such label)."""
+        column = self.labels.get(key)
+        code = column.codes.item(node) if column is not None else -1
+        if column is None or code < 0:
+            return np.zeros(0, dtype=np.intp)
+        order, starts = self._domain_index(key, column)
+        return order[starts.item(code) : starts.item(code + 1)]
+
     def _domain_index(
         self, key: str, column: LabelColumn
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -181,6 +190,7 @@ class NodeTable:
         if found is None:
             order = np.argsort(column.codes, kind="stable")
             starts = np.searchsorted(column.codes[order], np.arange(len(column.values) + 1))
+            order.setflags(write=False)  # handed out in slices (``domain_of``)
             found = self._domain_indexes[key] = (order, starts)
         return found
 

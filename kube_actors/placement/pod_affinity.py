@@ -37,6 +37,11 @@ from kube_actors.scheduling.pods import PodInfo
 Positions = npt.NDArray[np.intp]
 Pods = tuple[Positions, Ints]  # (node positions, pods on each); a node may be listed twice
 
+NO_NODES: Positions = np.zeros(0, dtype=np.intp)
+NO_NODES.setflags(write=False)
+REMEMBERED = 256
+"""Requirements of placed pods whose effect on a class's verdicts a filter remembers."""
+
 
 class _Terms:
     """Counting helpers shared by the filter and the score of one class."""
@@ -129,13 +134,16 @@ class _AffinityFilter:
         for term in affinity:
             self.has_keys &= self.terms.table.label_present(term.topology_key)
         statuses = context.state.statuses
-        self.rejected_affinity = statuses.id(unresolvable(AFFINITY_REASON).by(plugin.name))
-        self.rejected_anti_affinity = statuses.id(unschedulable(ANTI_AFFINITY_REASON).by(plugin.name))
-        self.rejected_existing = statuses.id(unschedulable(EXISTING_ANTI_AFFINITY_REASON).by(plugin.name))
+        self.rejected_affinity = statuses.remembered(unresolvable, AFFINITY_REASON, plugin.name)
+        self.rejected_anti_affinity = statuses.remembered(unschedulable, ANTI_AFFINITY_REASON, plugin.name)
+        self.rejected_existing = statuses.remembered(
+            unschedulable, EXISTING_ANTI_AFFINITY_REASON, plugin.name
+        )
         checks = (self.rejected_affinity, self.rejected_anti_affinity, self.rejected_existing)
         self._order = np.zeros(max(checks) + 1, dtype=np.int32)  # status number -> place in the checks
         self._order[list(checks)] = [1, 2, 3]
         self._verdicts = np.zeros(self.terms.table.count, dtype=np.int32)
+        self._rejections: dict[object, list[tuple[str, int]] | None] = {}
 
     def verdicts(self) -> Ids:
         terms = self.terms
@@ -147,40 +155,69 @@ class _AffinityFilter:
                 terms.crowded(term.topology_key, pods_of(terms.term_groups(term))),
                 self.rejected_anti_affinity,
             )
-        for _, term, _, group in terms.placed_terms(["required_anti_affinity"]):
-            self._reject(terms.crowded(term.topology_key, pods_of([group])), self.rejected_existing)
+        if terms.groups.affinity_pods:  # else no placed pod has terms that could reject
+            for _, term, _, group in terms.placed_terms(["required_anti_affinity"]):
+                self._reject(terms.crowded(term.topology_key, pods_of([group])), self.rejected_existing)
         return verdicts
 
     def follow(self, node: int, pod: PodInfo, sign: int) -> npt.NDArray[np.intp] | None:
         """A pod placed can only add rejections: anti-affinity (the class's, or the pod's own
         toward the class) in the domains of its node. A removal, or a pod the class's required
         affinity may count, is recomputed."""
-        terms = self.terms
-        if sign < 0 or any(terms.matches(term, pod) for term in self.pod_affinity.required_affinity):
+        if sign < 0:
             return None
-        changed = [np.zeros(0, dtype=np.intp)]
-        for term in self.pod_affinity.required_anti_affinity:
-            if terms.matches(term, pod):
-                changed.append(
-                    self._reject(self._domain_of(term.topology_key, node), self.rejected_anti_affinity)
-                )
-        for term in pod.requirements.pod_affinity.required_anti_affinity:
-            if terms.matches(term, terms.context.pod):
-                changed.append(self._reject(self._domain_of(term.topology_key, node), self.rejected_existing))
-        return np.concatenate(changed)
+        rejections = self._rejections_by(pod)
+        if rejections is None:
+            return None
+        table = self.terms.table
+        changed = [
+            nodes
+            for key, status in rejections
+            if len(nodes := self._reject(table.domain_of(key, node), status))
+        ]
+        if len(changed) == 1:
+            return changed[0]
+        return np.concatenate(changed) if changed else NO_NODES
 
-    def _domain_of(self, key: str, node: int) -> Positions:
-        """The nodes sharing ``node``'s value of ``key`` (none if it has no such label)."""
-        column = self.terms.table.labels.get(key)
-        if column is None or column.codes[node] < 0:
-            return np.zeros(0, dtype=np.intp)
-        return self.terms.table.nodes_in(key, column.codes[node : node + 1])[0]
+    def _rejections_by(self, pod: PodInfo) -> list[tuple[str, int]] | None:
+        """What placing ``pod`` does to the verdicts: (topology key, status) for each
+        anti-affinity term that now rejects the domain of its node; None when the class's
+        required affinity may count it (recomputed then). Remembered per requirements, which
+        decide the matching."""
+        key = pod.requirements
+        if key in self._rejections:
+            return self._rejections[key]
+        terms = self.terms
+        rejections: list[tuple[str, int]] | None = None
+        if not any(terms.matches(term, pod) for term in self.pod_affinity.required_affinity):
+            rejections = [
+                (term.topology_key, self.rejected_anti_affinity)
+                for term in self.pod_affinity.required_anti_affinity
+                if terms.matches(term, pod)
+            ]
+            rejections += [
+                (term.topology_key, self.rejected_existing)
+                for term in pod.requirements.pod_affinity.required_anti_affinity
+                if terms.matches(term, terms.context.pod)
+            ]
+        if len(self._rejections) >= REMEMBERED:
+            self._rejections.clear()
+        self._rejections[key] = rejections
+        return rejections
 
     def _reject(self, nodes: Positions, status: int) -> Positions:
         """Give ``nodes`` the verdict ``status`` where no earlier check (in the reference's
         order: affinity, anti-affinity, existing pods' anti-affinity) rejected them; returns the
         nodes whose verdict changed."""
         verdicts = self._verdicts
+        if not len(nodes):
+            return NO_NODES
+        if len(nodes) == 1:  # a host's domain, the usual one: by scalars
+            verdict = verdicts.item(int(nodes[0]))
+            if verdict == PASSED or self._order.item(verdict) > self._order.item(status):
+                verdicts[nodes] = status
+                return nodes
+            return NO_NODES
         current = verdicts[nodes]
         later = (current == PASSED) | (self._order[current] > self._order[status])
         changed: Positions = nodes[later]
@@ -238,8 +275,9 @@ class _AffinityScore:
         feasible set; otherwise the minimum and maximum over it matter."""
         return not self._constant
 
-    def raw(self) -> Ints:
-        """Per node, the sum over its domains of the weights of the terms that matched pods there."""
+    def raw(self) -> Ints | None:
+        """Per node, the sum over its domains of the weights of the terms that matched pods
+        there; None when no term matched any pod (all 0)."""
         terms, table = self.terms, self.terms.table
         by_key: dict[str, tuple[list[Positions], list[Ints]]] = {}
 
@@ -253,6 +291,8 @@ class _AffinityScore:
         for kind, term, weight, group in terms.placed_terms(self.their_kinds):
             amount = self.plugin.hard_pod_affinity_weight if kind == "required_affinity" else weight
             add(term.topology_key, pods_of([group]), -amount if kind == "preferred_anti_affinity" else amount)
+        if not by_key:
+            return None
         raw = np.zeros(table.count, dtype=np.int64)
         for key, (nodes, amounts) in by_key.items():
             domains, sums = terms.domains(key, (np.concatenate(nodes), np.concatenate(amounts)))

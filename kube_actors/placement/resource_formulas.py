@@ -6,18 +6,19 @@ once, and the strategies' formulas over them, reaching the reference's integers 
 Most clusters are *plain*: every node offers every scored resource (allocatable > 0) and
 nothing is negative. Then Go's truncating division is numpy's floor division and no node
 leaves a resource out, so the formulas need no masks; the general formulas handle the rest.
-The plain formulas are written once for arrays and for one node's integers (``columns_at``),
-which is how the kernel rescores the one node a placement changed.
+The plain formulas are written for arrays and, for the one node a placement changed (the
+kernel's per-pod path, where numpy calls would cost more than the arithmetic), for Python
+integers and floats (``weighted_mean_at``, ``balanced_at``), by the same steps.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from kube_actors.placement.arithmetic import Ints, Nodes, by_value, go_div, go_round
 from kube_actors.placement.jobs import ClassContext
@@ -26,10 +27,15 @@ from kube_actors.scheduling.plugins.resource_allocation import (
     MAX_UTILIZATION,
     ResourceWeight,
     UtilizationShapePoint,
+    balanced_allocation,
     broken_linear,
     pod_request,
 )
 from kube_actors.scheduling.resources import CPU, EPHEMERAL_STORAGE, MEMORY, is_scalar_resource
+
+OneNodeSources = tuple[tuple[list[int], Ints, int, int], ...]
+"""Per scored resource: (allocatable per node, the live used column, the pod's request, the
+resource's weight): what one node's plain formulas read (``Sources.for_one_node``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,28 +83,48 @@ class Sources:
         )
 
     @property
+    def plain_columns(self) -> bool:
+        """Every source offered on every node, and the pod's requests not negative."""
+        return self._plain_columns
+
+    @property
     def plain(self) -> bool:
         """Every source offered on every node, nothing negative (see the module's docstring)."""
         return self._plain_columns and not self.usage.negative
 
-    def columns(self, at: Nodes) -> list[Column]:
+    def for_one_node(self) -> OneNodeSources:
+        """What one node's formulas (``weighted_mean_at``, ``balanced_at``) read."""
+        return tuple(
+            (source.allocatable_list, source.used, source.request, source.resource.weight)
+            for source in self.sources
+        )
+
+    def columns(self, at: Nodes, read: Read | None = None) -> list[Column]:
+        """The sources at the nodes ``at`` (read through ``read`` when given)."""
         plain = self.plain
         columns = []
         for source in self.sources:
-            allocatable = source.allocatable[at]
-            requested = source.used[at] + source.request
+            allocatable = source.allocatable[at] if read is None else read(source.allocatable)
+            requested = (source.used[at] if read is None else read(source.used)) + source.request
             if not plain:
                 requested = np.where(allocatable != 0, requested, 0)
             columns.append(Column(allocatable, requested, source.resource.weight))
         return columns
 
-    def columns_at(self, node: int) -> list[tuple[int, int, int]]:
-        """The columns of one node, as integers (plain tuples: quicker to make), for a plain
-        cluster."""
-        return [
-            (source.allocatable_list[node], source.used.item(node) + source.request, source.resource.weight)
-            for source in self.sources
-        ]
+
+class Read:
+    """Columns read at some nodes, each column once: the fit filter and the resource scores
+    of one class read the same few (allocatable, requested), and each read is a numpy call."""
+
+    def __init__(self, at: npt.NDArray[np.intp]) -> None:
+        self._at = at
+        self._read: dict[int, tuple[Ints, Ints]] = {}
+
+    def __call__(self, column: Ints) -> Ints:
+        found = self._read.get(id(column))
+        if found is None or found[0] is not column:
+            found = self._read[id(column)] = (column, column[self._at])
+        return found[1]
 
 
 class Column(NamedTuple):
@@ -109,10 +135,10 @@ class Column(NamedTuple):
     weight: int
 
 
-def plain_weighted_mean(columns: Sequence[tuple[Any, Any, int]], *, least: bool) -> Any:
-    """``least_allocated`` / ``most_allocated`` on a plain cluster, written once for arrays and
-    for one node's integers: every resource counts, so the weight sum is fixed, and nothing is
-    negative, so Go's division is floor division; ``(x > y)`` masks by multiplying by 0 or 1."""
+def plain_weighted_mean(columns: Sequence[Column], *, least: bool) -> Ints:
+    """``least_allocated`` / ``most_allocated`` over arrays on a plain cluster: every resource
+    counts, so the weight sum is fixed, and nothing is negative, so Go's division is floor
+    division; ``(x > y)`` masks by multiplying by 0 or 1."""
     node_score: Any = 0
     weights = 0
     for allocatable, requested, weight in columns:
@@ -123,22 +149,20 @@ def plain_weighted_mean(columns: Sequence[tuple[Any, Any, int]], *, least: bool)
             each = at_most * MAX_NODE_SCORE // allocatable
         node_score = node_score + each * weight
         weights += weight
-    return node_score // weights if weights else node_score
+    result: Ints = node_score // weights if weights else node_score
+    return result
 
 
-def plain_balanced(columns: Sequence[tuple[Any, Any, int]]) -> Any:
-    """``balanced_allocation`` on a plain cluster, for arrays or one node's integers, by the
-    reference's float steps in its order."""
-    vector = bool(columns) and isinstance(columns[0][0], np.ndarray)
-    fractions: list[Any] = []
-    for allocatable, requested, _ in columns:
-        if vector:
-            fractions.append(np.minimum(requested.astype(np.float64) / allocatable.astype(np.float64), 1.0))
-        else:
-            fractions.append(min(float(requested) / float(allocatable), 1.0))
+def plain_balanced(columns: Sequence[Column]) -> Ints:
+    """``balanced_allocation`` over arrays on a plain cluster, by the reference's float steps
+    in its order."""
+    fractions = [
+        np.minimum(requested.astype(np.float64) / allocatable.astype(np.float64), 1.0)
+        for allocatable, requested, _ in columns
+    ]
     deviation: Any = 0.0
     if len(fractions) == 2:
-        deviation = abs((fractions[0] - fractions[1]) / 2)
+        deviation = np.abs((fractions[0] - fractions[1]) / 2)
     elif len(fractions) > 2:
         total: Any = 0.0
         for fraction in fractions:
@@ -147,9 +171,58 @@ def plain_balanced(columns: Sequence[tuple[Any, Any, int]]) -> Any:
         squares: Any = 0.0
         for fraction in fractions:
             squares = squares + (fraction - mean) * (fraction - mean)
-        deviation = np.sqrt(squares / len(fractions)) if vector else math.sqrt(squares / len(fractions))
-    score = (1 - deviation) * float(MAX_NODE_SCORE)
-    return score.astype(np.int64) if isinstance(score, np.ndarray) else int(score)
+        deviation = np.sqrt(squares / len(fractions))
+    return np.asarray((1 - deviation) * float(MAX_NODE_SCORE)).astype(np.int64)
+
+
+def weighted_mean_at(node: int, sources: OneNodeSources, least: bool) -> int:
+    """``plain_weighted_mean`` for one node, in Python integers (the kernel's per-placement
+    path, where a numpy call per resource would cost more than the arithmetic)."""
+    if len(sources) == 2:  # cpu and memory, as configured by default: written out
+        (allocatable, used, request, weight), (allocatable_2, used_2, request_2, weight_2) = sources
+        requested, requested_2 = used.item(node) + request, used_2.item(node) + request_2
+        capacity, capacity_2 = allocatable[node], allocatable_2[node]
+        if least:
+            score = (
+                (capacity - requested) * MAX_NODE_SCORE // capacity * weight if requested <= capacity else 0
+            )
+            if requested_2 <= capacity_2:
+                score += (capacity_2 - requested_2) * MAX_NODE_SCORE // capacity_2 * weight_2
+        else:
+            score = (requested if requested <= capacity else capacity) * MAX_NODE_SCORE // capacity * weight
+            score += (
+                (requested_2 if requested_2 <= capacity_2 else capacity_2)
+                * MAX_NODE_SCORE
+                // capacity_2
+                * weight_2
+            )
+        weights = weight + weight_2
+        return score // weights if weights else score
+    node_score = weights = 0
+    for allocatable, used, request, weight in sources:
+        capacity = allocatable[node]
+        requested = used.item(node) + request
+        if least:
+            if requested <= capacity:  # else 0
+                node_score += (capacity - requested) * MAX_NODE_SCORE // capacity * weight
+        else:
+            node_score += (
+                (requested if requested <= capacity else capacity) * MAX_NODE_SCORE // capacity * weight
+            )
+        weights += weight
+    return node_score // weights if weights else node_score
+
+
+def balanced_at(node: int, sources: OneNodeSources) -> int:
+    """``plain_balanced`` for one node, in Python floats (the same IEEE steps in the same order)."""
+    if len(sources) == 2:  # cpu and memory, as configured by default: written out
+        (capacity, used, request, _), (capacity_2, used_2, request_2, _) = sources
+        first = float(used.item(node) + request) / float(capacity[node])
+        second = float(used_2.item(node) + request_2) / float(capacity_2[node])
+        deviation = abs(((first if first <= 1.0 else 1.0) - (second if second <= 1.0 else 1.0)) / 2)
+        return int((1 - deviation) * float(MAX_NODE_SCORE))
+    requested = [int(used.item(node)) + request for _, used, request, _ in sources]
+    return balanced_allocation(requested, [int(capacity[node]) for capacity, _, _, _ in sources])
 
 
 def weighted_mean(columns: list[Column], count: int, *, least: bool, plain: bool) -> Ints:

@@ -13,12 +13,13 @@ import numpy as np
 from kube_actors.placement.arithmetic import ALL, Bools, Ids, Ints, Nodes
 from kube_actors.placement.jobs import ClassContext, Kind, LocalFilterJob, LocalScoreJob, Twin
 from kube_actors.placement.resource_formulas import (
+    Read,
     Sources,
     balanced,
-    plain_balanced,
-    plain_weighted_mean,
+    balanced_at,
     requested_to_capacity_ratio,
     weighted_mean,
+    weighted_mean_at,
 )
 from kube_actors.placement.statuses import PASSED
 from kube_actors.scheduling.framework import FilterPlugin
@@ -69,11 +70,12 @@ class _PortsFilter(_LocalFilter):
         return self._verdicts_where(with_ports[at], at)
 
 
-class _FitFilter(_LocalFilter):
+class FitFilter(_LocalFilter):
     def __init__(self, context: ClassContext, plugin: FilterPlugin) -> None:
         super().__init__(context, plugin)
         state, requests = context.state, context.requirements.requests
         table, usage = state.table, state.usage
+        self.usage = usage
         self._pods, self._allowed = usage.pods, table.as_list(table.allowed_pods)
         amounts = [
             (requests.milli_cpu, table.milli_cpu, usage.milli_cpu),
@@ -83,15 +85,39 @@ class _FitFilter(_LocalFilter):
         amounts = [entry for entry in amounts if entry[0] > 0 and not requests.is_zero()]
         amounts += [(amount, table.scalar(name), usage.scalar(name)) for name, amount in requests.scalars]
         self._checks = [(amount, table.as_list(allocatable), used) for amount, allocatable, used in amounts]
+        self._check_columns = amounts
+        self._allowed_column = table.allowed_pods
+        self._by_shortfalls: dict[tuple[bool, ...], int] = {}
+
+    def passes(self, read: Read) -> Bools:
+        """``passes_at`` for the nodes ``read`` reads at."""
+        fits: Bools = read(self._pods) < read(self._allowed_column)
+        for amount, allocatable, used in self._check_columns:
+            fits &= amount <= read(allocatable) - read(used)
+        return fits
+
+    def passes_at(self, node: int) -> bool:
+        """Whether the pod fits on ``node``, from the arrays."""
+        if self._pods.item(node) >= self._allowed[node]:
+            return False
+        for amount, allocatable, used in self._checks:
+            if amount > allocatable[node] - used.item(node):
+                return False
+        return True
 
     def verdict_at(self, node: int) -> int:
-        """Passing is decided from the arrays; the reference gives the status of a rejection."""
-        if self._pods.item(node) < self._allowed[node]:
-            for amount, allocatable, used in self._checks:
-                if amount > allocatable[node] - used.item(node):
-                    return super().verdict_at(node)
+        """Passing is decided from the arrays; the reference gives the status of a rejection,
+        asked once per combination of shortfalls (its reasons name them, nothing else)."""
+        if self.passes_at(node):
             return PASSED
-        return super().verdict_at(node)
+        shortfalls = (
+            self._pods.item(node) >= self._allowed[node],
+            *(amount > allocatable[node] - used.item(node) for amount, allocatable, used in self._checks),
+        )
+        found = self._by_shortfalls.get(shortfalls)
+        if found is None:
+            found = self._by_shortfalls[shortfalls] = super().verdict_at(node)
+        return found
 
     def verdicts(self, at: Nodes = ALL) -> Ids:
         """The nodes short of something are found with numpy; the reference's status is asked
@@ -135,12 +161,13 @@ class NodePortsTwin(Twin[NodePorts]):
         return _PortsFilter(context, self.plugin) if context.requirements.host_ports else None
 
 
-class _FitScore:
+class FitScore:
     def __init__(self, context: ClassContext, plugin: NodeResourcesFit) -> None:
         self.context = context
         self.plugin = plugin
         self.strategy = plugin.strategy
         self.sources = Sources(context, plugin.strategy.resources, use_requested=False)
+        self.one_node = self.sources.for_one_node()
         self._nodes = context.state.snapshot.nodes
         plugin.pre_score(context.cycle, context.pod, context.state.snapshot, ())
 
@@ -156,11 +183,11 @@ class _FitScore:
     def score_at(self, node: int) -> int:
         if not self.sources.plain:
             return self.plugin.score(self.context.cycle, self.context.pod, self._nodes[node])
-        columns = self.sources.columns_at(node)
         if self.strategy.type in (LEAST_ALLOCATED, MOST_ALLOCATED):
-            return int(plain_weighted_mean(columns, least=self.strategy.type == LEAST_ALLOCATED))
-        requested = [wanted for _, wanted, _ in columns]
-        allocatable = [capacity for capacity, _, _ in columns]
+            return weighted_mean_at(node, self.one_node, self.strategy.type == LEAST_ALLOCATED)
+        columns = self.one_node
+        requested = [used.item(node) + request for _, used, request, _ in columns]
+        allocatable = [capacity[node] for capacity, _, _, _ in columns]
         return requested_to_capacity_ratio_at(
             requested, allocatable, self.sources.resources, self.strategy.shape
         )
@@ -171,17 +198,18 @@ class NodeResourcesFitTwin(Twin[NodeResourcesFit]):
     score_kind = Kind.LOCAL
 
     def local_filter_job(self, context: ClassContext) -> LocalFilterJob | None:
-        return _FitFilter(context, self.plugin)
+        return FitFilter(context, self.plugin)
 
     def local_score_job(self, context: ClassContext) -> LocalScoreJob | None:
-        return _FitScore(context, self.plugin)
+        return FitScore(context, self.plugin)
 
 
-class _BalancedScore:
+class BalancedScore:
     def __init__(self, context: ClassContext, plugin: NodeResourcesBalancedAllocation) -> None:
         self.context = context
         self.plugin = plugin
         self.sources = Sources(context, plugin.resources, use_requested=True)
+        self.one_node = self.sources.for_one_node()
         self._nodes = context.state.snapshot.nodes
         plugin.pre_score(context.cycle, context.pod, context.state.snapshot, ())
 
@@ -193,11 +221,11 @@ class _BalancedScore:
     def score_at(self, node: int) -> int:
         if not self.sources.plain:
             return self.plugin.score(self.context.cycle, self.context.pod, self._nodes[node])
-        return int(plain_balanced(self.sources.columns_at(node)))
+        return balanced_at(node, self.one_node)
 
 
 class BalancedAllocationTwin(Twin[NodeResourcesBalancedAllocation]):
     score_kind = Kind.LOCAL
 
     def local_score_job(self, context: ClassContext) -> LocalScoreJob | None:
-        return _BalancedScore(context, self.plugin)
+        return BalancedScore(context, self.plugin)

@@ -19,13 +19,14 @@ state, as it means a new snapshot.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
-from kube_actors.placement.classes import Change, ClassEvaluation
-from kube_actors.placement.jobs import ClassContext
+from kube_actors.placement.classes import ClassEvaluation
+from kube_actors.placement.jobs import Change, ClassContext
 from kube_actors.placement.local_parts import LocalEvaluation
 from kube_actors.placement.node_table import NodeTable
 from kube_actors.placement.plans import Plans, ProfilePlan
@@ -37,8 +38,8 @@ from kube_actors.scheduling.pods import PodInfo, PodRequirements
 from kube_actors.scheduling.profiles import Profile
 from kube_actors.scheduling.snapshot import Snapshot
 
-CLASSES_KEPT = 64
-"""Class evaluations kept (each holds a few arrays over all nodes)."""
+CLASSES_KEPT = 128
+"""Class evaluations kept (each holds a few arrays over all nodes: about 250 kB at 5,000)."""
 STATICS_KEPT = 256
 """Static evaluations kept (each a few arrays over all nodes, shared by many classes)."""
 KEYS_KEPT = 4096
@@ -64,30 +65,66 @@ class PlacementState:
         self.classes: OrderedDict[tuple[ProfilePlan, Hashable], ClassEvaluation] = OrderedDict()
         self._shared_keys: dict[PodRequirements, Hashable] = {}
         self.locals: OrderedDict[tuple[object, ...], LocalEvaluation] = OrderedDict()
-        self.statics: OrderedDict[Hashable, StaticEvaluation] = OrderedDict()
+        self.statics: OrderedDict[int, StaticEvaluation] = OrderedDict()
+        self._static_numbers: dict[tuple[ProfilePlan, PodRequirements], int] = {}
+        self._signature_numbers: dict[Hashable, int] = {}
+        self._numbering = itertools.count()
         self._recent: tuple[PodRequirements, object, bool, ClassEvaluation] | None = None
-        self._log: list[Change] = []
-        self._log_start = 0  # the position of _log[0]
+        # The log as three columns rather than a list of tuples: a tuple per placement, kept for
+        # thousands of placements, is one more object for the garbage collector to promote and
+        # traverse in its full passes.
+        self._log_nodes: list[int] = []
+        self._log_pods: list[PodInfo] = []
+        self._log_signs: list[int] = []
+        self._log_limit = max(CHANGES_KEPT_PER_NODE * self.table.count, CHANGES_KEPT)
+        self.position = 0
+        """How many changes there have been: an evaluation remembers the position it saw."""
         for position, info in enumerate(snapshot.nodes):
             for pod in info.pods:
                 self._count(position, pod, 1)
-        self._log.clear()
-
-    @property
-    def position(self) -> int:
-        """How many changes there have been: a class evaluation remembers the position it saw."""
-        return self._log_start + len(self._log)
+        for column in (self._log_nodes, self._log_pods, self._log_signs):
+            column.clear()
 
     def changes_since(self, position: int) -> list[Change] | None:
         """The changes after ``position``, or None when they are no longer all remembered."""
-        if position < self._log_start:
+        behind = self.position - position
+        if behind > len(self._log_nodes):
             return None
-        return self._log[position - self._log_start :]
+        if not behind:
+            return []
+        start = len(self._log_nodes) - behind
+        return list(
+            zip(self._log_nodes[start:], self._log_pods[start:], self._log_signs[start:], strict=True)
+        )
+
+    def nodes_changed_since(self, position: int) -> list[int] | None:
+        """The nodes of ``changes_since(position)``, each once, in order of first change (read
+        straight off the log's node column: quicker than going through the changes)."""
+        behind = self.position - position
+        if behind > len(self._log_nodes):
+            return None
+        return list(dict.fromkeys(self._log_nodes[len(self._log_nodes) - behind :])) if behind else []
+
+    @property
+    def last_node(self) -> int:
+        """The node of ``last_change``."""
+        return self._log_nodes[-1]
+
+    @property
+    def last_pod(self) -> PodInfo:
+        """The pod of ``last_change``."""
+        return self._log_pods[-1]
+
+    @property
+    def last_change(self) -> Change:
+        """The change that made ``position`` what it is (an evaluation one change behind reads
+        only this one)."""
+        return self._log_nodes[-1], self._log_pods[-1], self._log_signs[-1]
 
     def add_pod(self, pod: PodInfo, node_name: str) -> None:
         """Count ``pod`` on ``node_name`` (bound there, or assumed by the scheduler)."""
         position = self.table.positions[node_name]
-        self.snapshot.add_pod(pod, node_name)
+        self.snapshot.nodes[position].add_pod(pod)  # ``Snapshot.add_pod`` without finding it by name
         self._count(position, pod, 1)
 
     assume = add_pod
@@ -142,7 +179,17 @@ class PlacementState:
     def static_evaluation(self, plan: ProfilePlan, context: ClassContext) -> StaticEvaluation:
         """The static answers shared by the classes that agree with ``context``'s class on
         what the static plugins read (its static signature) under ``plan``, made or reused."""
-        key = static_signature(plan, context.requirements, self.snapshot.image_states)
+        key = self._static_numbers.get((plan, context.requirements))
+        if key is None:
+            # Signatures hold tolerations and affinities, slow to hash: each is numbered once.
+            if len(self._static_numbers) >= KEYS_KEPT:
+                self._static_numbers.clear()
+                self._signature_numbers.clear()  # numbers go on from the counter: no collisions
+            signature = static_signature(plan, context.requirements, self.snapshot.image_states)
+            key = self._signature_numbers.get(signature)
+            if key is None:
+                key = self._signature_numbers[signature] = next(self._numbering)
+            self._static_numbers[(plan, context.requirements)] = key
         return _kept(self.statics, key, STATICS_KEPT, lambda: StaticEvaluation(self, plan, context))
 
     def recent_evaluation(
@@ -207,11 +254,13 @@ class PlacementState:
                 self.nodes_with_ports.add(position)
             else:
                 self.nodes_with_ports.discard(position)
-        self._log.append((position, pod, sign))
-        if len(self._log) > max(CHANGES_KEPT_PER_NODE * self.table.count, CHANGES_KEPT):
-            dropped = len(self._log) // 2
-            del self._log[:dropped]
-            self._log_start += dropped
+        self._log_nodes.append(position)
+        self._log_pods.append(pod)
+        self._log_signs.append(sign)
+        self.position += 1
+        if len(self._log_nodes) > self._log_limit:
+            for column in (self._log_nodes, self._log_pods, self._log_signs):
+                del column[: len(column) // 2]
 
 
 def _kept(cache: OrderedDict[Key, Kept], key: Key, limit: int, make: Callable[[], Kept]) -> Kept:

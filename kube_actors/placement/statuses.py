@@ -8,7 +8,7 @@ back into the rejecting statuses with their node counts, and how many nodes gave
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -22,6 +22,7 @@ class StatusTable:
     def __init__(self) -> None:
         self.statuses: list[Status] = [SUCCESS]
         self._ids: dict[Status, int] = {SUCCESS: PASSED}
+        self._remembered: dict[tuple[Callable[[str], Status], str, str], int] = {}
 
     def id(self, status: Status) -> int:
         """The number standing for ``status`` (which already names its plugin)."""
@@ -29,6 +30,15 @@ class StatusTable:
         if found is None:
             found = self._ids[status] = len(self.statuses)
             self.statuses.append(status)
+        return found
+
+    def remembered(self, make: Callable[[str], Status], reason: str, plugin: str) -> int:
+        """``id(make(reason).by(plugin))``, remembered: twins ask for their few statuses once
+        per class, and building a ``Status`` costs more than looking its number up."""
+        key = (make, reason, plugin)
+        found = self._remembered.get(key)
+        if found is None:
+            found = self._remembered[key] = self.id(make(reason).by(plugin))
         return found
 
     def rejecting(self, status: Status, plugin: str) -> int:

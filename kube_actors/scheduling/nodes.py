@@ -132,7 +132,8 @@ class NodeInfo:
         self.requested = self.requested.plus(requirements.requests)
         self.non_zero_milli_cpu += requirements.non_zero_milli_cpu
         self.non_zero_memory += requirements.non_zero_memory
-        self.used_ports.update(requirements.host_ports)
+        if requirements.host_ports:  # most pods claim none: skip Counter.update's own checks
+            self.used_ports.update(requirements.host_ports)
 
     def remove_pod(self, pod: PodInfo) -> bool:
         """Take ``pod`` (found by namespace and name) off the node; False if it is not here."""

@@ -76,10 +76,10 @@ def test_another_manager_setting_a_field_to_another_value_is_a_conflict() -> Non
         apply(live, config(replicas=5), writer("helm"), force=False)
     error = refused.value
     assert error.code == 409
-    assert error.message == 'Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas'
-    assert error.details["causes"] == [
-        {"type": "FieldManagerConflict", "message": 'conflict with "kubectl" using apps/v1', "field": ".spec.replicas"}
-    ]
+    who = 'conflict with "kubectl" using apps/v1'
+    assert error.message == f"Apply failed with 1 conflict: {who}: .spec.replicas"
+    cause = {"type": "FieldManagerConflict", "message": who, "field": ".spec.replicas"}
+    assert error.details["causes"] == [cause]
 
 
 def test_force_takes_the_conflicting_fields_over() -> None:

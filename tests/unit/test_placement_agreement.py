@@ -97,6 +97,7 @@ MODULES = {
     "state": state,
 }
 TUNINGS = {
+    "each plugin asked": {"local_parts__RESCORING": 0},
     "numpy over changed nodes": {
         "local_parts__ONE_BY_ONE": 0,
         "local_parts__REBUILD_SHARE": 1,
@@ -116,6 +117,7 @@ TUNINGS = {
         "state__CHANGES_KEPT": 1,
         "state__CHANGES_KEPT_PER_NODE": 0,
         "spreading__REMEMBERED": 0,
+        "spreading__FOLLOWED": 0,
     },
 }
 

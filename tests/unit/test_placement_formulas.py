@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from kube_actors.placement.arithmetic import go_div, go_round
 from kube_actors.placement.resource_formulas import (
     Column,
+    OneNodeSources,
     balanced,
-    plain_balanced,
-    plain_weighted_mean,
+    balanced_at,
     requested_to_capacity_ratio,
     weighted_mean,
+    weighted_mean_at,
 )
 from kube_actors.scheduling import arithmetic
 from kube_actors.scheduling.plugins.resource_allocation import (
@@ -77,6 +78,12 @@ def _columns(
     ]
 
 
+def _one_node(columns: list[Column]) -> OneNodeSources:
+    """The columns as one node's formulas read them (the requested amounts as used, the pod
+    asking for nothing more)."""
+    return tuple((column.allocatable.tolist(), column.requested, 0, column.weight) for column in columns)
+
+
 @SOME
 @given(plain_nodes())
 def test_plain_formulas_match_the_reference_over_arrays_and_for_one_node(
@@ -89,13 +96,11 @@ def test_plain_formulas_match_the_reference_over_arrays_and_for_one_node(
         expected = [reference(r, a, resources) for r, a in zip(requested, allocatable, strict=True)]
         assert weighted_mean(columns, count, least=least, plain=True).tolist() == expected
         assert weighted_mean(columns, count, least=least, plain=False).tolist() == expected
-        one = [(a, r, w.weight) for a, r, w in zip(allocatable[0], requested[0], resources, strict=True)]
-        assert plain_weighted_mean(one, least=least) == expected[0]
+        assert [weighted_mean_at(node, _one_node(columns), least) for node in range(count)] == expected
     expected = [balanced_allocation(r, a) for r, a in zip(requested, allocatable, strict=True)]
     assert balanced(columns, count, plain=True).tolist() == expected
     assert balanced(columns, count, plain=False).tolist() == expected
-    one = [(a, r, 1) for a, r in zip(allocatable[0], requested[0], strict=True)]
-    assert plain_balanced(one) == expected[0]
+    assert [balanced_at(node, _one_node(columns)) for node in range(count)] == expected
 
 
 @SOME
