@@ -31,7 +31,9 @@ from kube_actors.api.field_sets import (
     value_at,
 )
 from kube_actors.api.trees import copy_tree
+from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.patching import strategic_merge_patch
+from kube_actors.components.apiserver.routes import Target, check_kind
 
 JsonObject = dict[str, Any]
 APPLY, UPDATE = "Apply", "Update"
@@ -213,3 +215,27 @@ def _conflict_error(conflicts: list[tuple[ManagedEntry, Path]]) -> status.ApiErr
         lines.append(f"{who}: {describe(path)}")
     count = f"{len(conflicts)} conflict{'s' if len(conflicts) > 1 else ''}"
     return status.Conflict(f"Apply failed with {count}: {'; '.join(lines)}", details={"causes": causes})
+
+
+def check_applied(config: Any, target: Target, write: WriteOptions) -> None:
+    """An apply names its manager and sends a whole object of this URL's kind and name."""
+    if not write.field_manager:
+        cause = ("fieldManager", "Required value: is required for apply patch")
+        raise status.invalid("PatchOptions", "", [cause], "meta.k8s.io")
+    if target.subresource:
+        raise status.UnsupportedMediaType(
+            f"server-side apply to the {target.subresource!r} subresource is not supported: apply the object"
+        )
+    if not isinstance(config, dict):
+        raise status.BadRequest("an apply patch must be an object")
+    for required in ("apiVersion", "kind"):
+        if not config.get(required):
+            raise status.BadRequest(f"an apply patch must set {required}")
+    check_kind(config, target)
+    metadata = config.get("metadata", {})
+    if not isinstance(metadata, dict):
+        raise status.BadRequest("metadata of an apply patch must be an object")
+    if metadata.get("name", target.name) != target.name:
+        raise status.BadRequest(
+            f"the name of the object ({metadata['name']}) does not match the name in the URL ({target.name})"
+        )

@@ -7,6 +7,7 @@ in ``default``; ``/apis/apps/v1/deployments`` every deployment in every namespac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceTable, ResourceType
@@ -60,3 +61,15 @@ def parse_path(table: ResourceTable, path: str) -> Target:
     if subresource and subresource not in resource.subresources:
         raise status.NotFound(f"{resource.plural} have no subresource {subresource!r}")
     return Target(resource, namespace, name, subresource)
+
+
+def check_kind(body: dict[str, Any], target: Target) -> None:
+    """A body names the kind and version its URL serves, or neither (400 otherwise)."""
+    resource = target.resource
+    kind, api_version = body.get("kind"), body.get("apiVersion")
+    if kind is not None and kind != resource.kind:
+        raise status.BadRequest(f"the body is a {kind}, but this URL serves {resource.kind}")
+    if api_version is not None and api_version != resource.group_version:
+        raise status.BadRequest(
+            f"the body has apiVersion {api_version}, but this URL serves {resource.group_version}"
+        )

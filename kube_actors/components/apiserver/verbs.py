@@ -37,7 +37,7 @@ from kube_actors.components.apiserver.field_managers import Writer
 from kube_actors.components.apiserver.namespaces import ActiveNamespaces
 from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, Shape, decode
 from kube_actors.components.apiserver.pod_actions import bound, evict
-from kube_actors.components.apiserver.routes import Target
+from kube_actors.components.apiserver.routes import Target, check_kind
 from kube_actors.components.apiserver.subresources import (
     WORKLOADS,
     ScalePaths,
@@ -129,7 +129,7 @@ class Verbs:
         self, target: Target, body: JsonObject, write: WriteOptions | None, *, track: bool
     ) -> JsonObject:
         """``track``: record the creator in ``managedFields`` (an apply has already)."""
-        _check_kind(body, target)
+        check_kind(body, target)
         given = body.get("metadata", {}).get("namespace", "")
         if target.namespace and given and given != target.namespace:
             raise status.BadRequest("the namespace of the object does not match the namespace in the URL")
@@ -187,7 +187,7 @@ class Verbs:
         """``track``: move the fields this write changes to its manager (an apply has already).
         ``patching``: make the body from the stored object (a patch) instead of ``body``."""
         if not target.subresource:
-            _check_kind(body, target)
+            check_kind(body, target)
         custom, scale = self._custom(target), self._scale(target)
         shape = _after(patching, shape_for(target.resource, target.subresource, scale))
         if custom is not None:
@@ -231,7 +231,7 @@ class Verbs:
             if not isinstance(patched, dict):
                 raise status.BadRequest("the patch did not produce an object")
             if not target.subresource:
-                _check_kind(patched, target)
+                check_kind(patched, target)
             # A patch that names a resourceVersion makes it a precondition (409 if it moved on);
             # one that does not is applied again to a newer version if it loses a race, as
             # Kubernetes retries a patch.
@@ -253,7 +253,7 @@ class Verbs:
     async def _apply(self, target: Target, config: Any, write: WriteOptions) -> JsonObject:
         """Server-side apply: ``config`` is the manager's whole intent for the object, merged
         into what is stored (created if nothing is); a lost race is applied again."""
-        _check_applied(config, target, write)
+        field_managers.check_applied(config, target, write)
         writer = self._writer(target, write.field_manager)
         for attempt in range(PATCH_ATTEMPTS):
             try:
@@ -368,38 +368,3 @@ def _after(first: Shape | None, then: Shape | None) -> Shape | None:
     if first is None or then is None:
         return first or then
     return lambda old, new: then(old, first(old, new))
-
-
-def _check_applied(config: Any, target: Target, write: WriteOptions) -> None:
-    """An apply names its manager and sends a whole object of this URL's kind and name."""
-    if not write.field_manager:
-        cause = ("fieldManager", "Required value: is required for apply patch")
-        raise status.invalid("PatchOptions", "", [cause], "meta.k8s.io")
-    if target.subresource:
-        raise status.UnsupportedMediaType(
-            f"server-side apply to the {target.subresource!r} subresource is not supported: apply the object"
-        )
-    if not isinstance(config, dict):
-        raise status.BadRequest("an apply patch must be an object")
-    for required in ("apiVersion", "kind"):
-        if not config.get(required):
-            raise status.BadRequest(f"an apply patch must set {required}")
-    _check_kind(config, target)
-    metadata = config.get("metadata", {})
-    if not isinstance(metadata, dict):
-        raise status.BadRequest("metadata of an apply patch must be an object")
-    if metadata.get("name", target.name) != target.name:
-        raise status.BadRequest(
-            f"the name of the object ({metadata['name']}) does not match the name in the URL ({target.name})"
-        )
-
-
-def _check_kind(body: JsonObject, target: Target) -> None:
-    resource = target.resource
-    kind, api_version = body.get("kind"), body.get("apiVersion")
-    if kind is not None and kind != resource.kind:
-        raise status.BadRequest(f"the body is a {kind}, but this URL serves {resource.kind}")
-    if api_version is not None and api_version != resource.group_version:
-        raise status.BadRequest(
-            f"the body has apiVersion {api_version}, but this URL serves {resource.group_version}"
-        )
