@@ -60,3 +60,9 @@ class ClusterProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """A kubectl run's output, failing the test with its stderr if it failed."""
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -5,7 +5,6 @@ would against Kubernetes."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import yaml
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
-from tests.e2e.cluster_process import ClusterProcess
+from tests.e2e.cluster_process import ClusterProcess, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -91,11 +90,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterProcess
     ok(running.kubectl("apply", "-f", "-", stdin=CRD))
     yield running
     assert running.stop() == 0
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def test_the_defined_kind_is_discovered(cluster: ClusterProcess) -> None:

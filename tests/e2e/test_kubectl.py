@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.cluster_process import ClusterProcess
+from tests.e2e.cluster_process import ClusterProcess, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -46,11 +46,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterProcess
     running = ClusterProcess(tmp_path_factory.mktemp("cluster"))
     yield running
     assert running.stop() == 0, "kube-actors up should stop cleanly on SIGTERM"
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def test_version_namespaces_and_resources(cluster: ClusterProcess) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.e2e.cluster_process import ClusterProcess
+from tests.e2e.cluster_process import ClusterProcess, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -49,11 +49,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterProcess
     running = ClusterProcess(tmp_path_factory.mktemp("nodes"), "--storage", "memory", "--nodes", "2")
     yield running
     assert running.stop() == 0, "kube-actors up should stop cleanly on SIGTERM"
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:

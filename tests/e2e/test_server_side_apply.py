@@ -5,14 +5,13 @@ setting removed."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from kubernetes import client, config
 
-from tests.e2e.cluster_process import ClusterProcess
+from tests.e2e.cluster_process import ClusterProcess, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -38,11 +37,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterProcess
     running = ClusterProcess(tmp_path_factory.mktemp("cluster"), "--no-scheduler")
     yield running
     assert running.stop() == 0
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def managers(cluster: ClusterProcess, *what: str) -> dict[tuple[str, str], dict[str, Any]]:
