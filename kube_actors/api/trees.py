@@ -21,9 +21,26 @@ def copy_tree(value: T) -> T:
     return cast(T, _copy(value))
 
 
+# Types a tree shares rather than copies; checked by exact type first, as almost every value
+# is one of these and a set lookup is cheaper than a call.
+_LEAVES = frozenset((str, int, float, bool, type(None), bytes))
+
+
 def _copy(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return _copy_dict(value)
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return _copy_list(value)
     return value
+
+
+def _copy_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    copied = dict(value)
+    for key, item in value.items():
+        if type(item) not in _LEAVES:
+            copied[key] = _copy(item)
+    return copied
+
+
+def _copy_list(value: list[Any]) -> list[Any]:
+    return [item if type(item) in _LEAVES else _copy(item) for item in value]

@@ -51,6 +51,9 @@ class Remembering:
     def snapshot(self, resource: Any, namespace: str) -> None:
         return None
 
+    def writing(self, resource: Any, key: str, encoded: bytes, obj: JsonObject) -> None:
+        """Takes nothing: every key's version is ``copy``."""
+
 
 def remembering(store: ObjectStore, copy: JsonObject) -> list[str]:
     """Make ``copy`` the cache's version of every key; returns the keys asked for."""

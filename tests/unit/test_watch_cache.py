@@ -141,3 +141,24 @@ def test_a_cache_started_with_every_object_lists_them_as_changes_arrive() -> Non
 
 def test_a_cache_started_from_changes_alone_serves_no_lists() -> None:
     assert not ResourceCache(PODS, since=0).complete
+
+
+def test_an_object_this_apiserver_wrote_is_not_decoded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[str] = []
+    real_decode = watch_cache.decode
+
+    def counting(kv: KeyValue, resource: Any = None) -> dict[str, Any]:
+        decoded.append(kv.key)
+        return real_decode(kv, resource)
+
+    monkeypatch.setattr(watch_cache, "decode", counting)
+    cache = ResourceCache(PODS, since=0)
+    mine, theirs = stored("mine", "n1", 1), stored("theirs", "n1", 2)
+    written = codec.decode(mine.value)
+    cache.writing(mine.key, mine.value, written)
+    cache.writing(theirs.key, codec.encode({"metadata": {"name": "theirs"}}), {"not": "what was stored"})
+    cache.record([Event("PUT", mine, None), Event("PUT", theirs, None)])
+    assert decoded == [theirs.key], "the written object is taken; bytes that differ are decoded"
+    assert cache.latest_of(mine.key) == (1, written) and cache.latest_of(mine.key)[1] is written  # type: ignore[index]
+    assert written["metadata"]["resourceVersion"] == "1" and written["apiVersion"] == "v1"
+    assert cache.latest_of(theirs.key)[1]["metadata"]["name"] == "theirs"  # type: ignore[index]

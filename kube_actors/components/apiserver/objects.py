@@ -60,6 +60,10 @@ class CacheView(Protocol):
     def snapshot(self, resource: ResourceType, namespace: str) -> tuple[int, list[JsonObject]] | None:
         """Every object of a type (in a namespace) as of a recent revision, if known."""
 
+    def writing(self, resource: ResourceType, key: str, encoded: bytes, obj: JsonObject) -> None:
+        """``obj``, encoded as ``encoded``, is being stored at ``key``; once stored it may be
+        shared: read-only."""
+
 
 class ObjectStore:
     def __init__(self, storage: StorageClient, clock: Clock) -> None:
@@ -117,7 +121,8 @@ class ObjectStore:
         if "spec" in obj:
             metadata["generation"] = 1
         obj["apiVersion"], obj["kind"] = resource.storage_group_version, resource.kind
-        written = await self.storage.create(resource.storage_key(namespace, name), codec.encode(obj))
+        key = resource.storage_key(namespace, name)
+        written = await self.storage.create(key, self._encode(resource, key, obj))
         if isinstance(written, Conflict):
             raise status.already_exists(resource.plural, name, resource.group)
         assert isinstance(written, Written)
@@ -195,7 +200,7 @@ class ObjectStore:
         obj["apiVersion"], obj["kind"] = resource.storage_group_version, resource.kind
         if deletion_finished(resource, obj):
             return await self._remove(resource, key, name, revision, from_cache=from_cache)
-        written = await self.storage.update(key, codec.encode(obj), mod_revision=revision)
+        written = await self.storage.update(key, self._encode(resource, key, obj), mod_revision=revision)
         if isinstance(written, Written):
             return as_written(obj, written.kv, resource)
         if from_cache:
@@ -203,6 +208,14 @@ class ObjectStore:
         if isinstance(written, NotFound):
             raise status.not_found(resource.plural, name, resource.group)
         raise status.conflict(resource.plural, name, resource.group)
+
+    def _encode(self, resource: ResourceType, key: str, obj: JsonObject) -> bytes:
+        """``obj`` encoded for storage, and shown to the watch cache, which then need not
+        decode the change this write makes: ``obj`` is shared once written, read-only."""
+        encoded = codec.encode(obj)
+        if self.cache is not None:
+            self.cache.writing(resource, key, encoded, obj)
+        return encoded
 
     async def delete(
         self, resource: ResourceType, namespace: str, name: str, options: DeleteOptions | None = None
@@ -228,7 +241,8 @@ class ObjectStore:
                 continue  # lost a race
             if marked is obj:
                 return obj
-            written = await self.storage.update(key, codec.encode(marked), mod_revision=current.mod_revision)
+            encoded = self._encode(resource, key, marked)
+            written = await self.storage.update(key, encoded, mod_revision=current.mod_revision)
             if isinstance(written, Written):
                 return as_written(marked, written.kv, resource)
             if isinstance(written, NotFound):

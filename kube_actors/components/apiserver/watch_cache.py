@@ -8,7 +8,9 @@ index by node, so a pod's change reaches its node's kubelet without testing the 
 Watches from a version older than the cache remembers fall back to their own storage watch
 (``watching.py``); the cache never blocks: a subscriber whose queue is full is cut off with
 410 Expired and relists, as client-go does. As Kubernetes' caching objects do, a change is
-encoded to JSON at most once, however many HTTP watches send it (``WatchEvent.line``).
+encoded to JSON at most once, however many HTTP watches send it (``WatchEvent.line``); and a
+change this apiserver wrote is not decoded at all: the object it encoded is taken instead
+(``writing``), so it is shared, read-only, by the writer's answer and every watch.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from kube_actors.api import status
 from kube_actors.api.resources import ResourceType
 from kube_actors.api.selectors import Selection
 from kube_actors.components.apiserver.bodies import to_json
-from kube_actors.components.apiserver.objects import JsonObject, decode
+from kube_actors.components.apiserver.objects import JsonObject, as_written, decode
 from kube_actors.components.etcd import StorageClient
 from kube_actors.components.etcd.messages import WatchEnded, WatchEvents
 from kube_actors.runtime import Actor, ActorRef
@@ -32,6 +34,7 @@ from kube_actors.storage.base import Event, KeyValue, Listing, TooOld
 
 REMEMBERED_CHANGES = 20_000  # per resource: how far back a watch may start from the cache
 SUBSCRIBER_QUEUE = 1_000  # batches a watch may fall behind before it is cut off
+UNSEEN_WRITES = 10_000  # written objects a cache holds while it waits for their changes
 
 # What a subscriber's queue carries: the batch's last revision and its events, or the reason
 # the watch ended.
@@ -51,9 +54,12 @@ class Change:
     encoded: bytes | None = field(default=None, repr=False)
 
     @classmethod
-    def decoded(cls, event: Event, resource: ResourceType, latest: Latest | None = None) -> Change:
+    def decoded(
+        cls, event: Event, resource: ResourceType, latest: Latest | None = None, written: Writes | None = None
+    ) -> Change:
         """The change ``event`` makes; ``latest`` (each key's last decoded version, a cache's)
-        spares decoding the version it replaced, and learns the new one."""
+        spares decoding the version it replaced, and learns the new one; ``written`` (what this
+        apiserver is writing, by key) spares decoding the new version if it is one of them."""
         revision, key = event.kv.mod_revision, event.kv.key
         latest = {} if latest is None else latest
         prev = None if event.prev is None else _known(event.prev, resource, latest)
@@ -62,13 +68,20 @@ class Change:
             latest.pop(key, None)
             gone = {**prev, "metadata": {**prev["metadata"], "resourceVersion": str(revision)}}
             return cls(revision, "DELETED", gone, prev)
-        obj = decode(event.kv, resource)
+        mine = written.get(key) if written else None
+        if mine is not None and mine[0] == event.kv.value:
+            del written[key]  # type: ignore[union-attr]
+            obj = as_written(mine[1], event.kv, resource)
+        else:
+            obj = decode(event.kv, resource)
         latest[key] = (revision, obj)
         return cls(revision, "MODIFIED" if prev is not None else "ADDED", obj, prev)
 
 
 # Each key's last version the cache decoded, by key: (its revision, the object).
 Latest = dict[str, tuple[int, JsonObject]]
+# Objects being written, by key: (their encoding, the object it was encoded from).
+Writes = dict[str, tuple[bytes, JsonObject]]
 
 
 def _known(kv: KeyValue, resource: ResourceType, latest: Latest) -> JsonObject:
@@ -163,6 +176,7 @@ class ResourceCache:
         self._by_node: dict[str, set[Subscriber]] = {}
         self._latest: Latest = objects if objects is not None else {}
         self.complete = objects is not None
+        self._written: Writes = {}  # being written here: their changes need no decoding
 
     def subscribe(self, namespace: str, after: int, match: Selection) -> Subscriber | None:
         """A watch of changes after ``after``; None if the cache no longer remembers them."""
@@ -181,6 +195,13 @@ class ResourceCache:
     def latest_of(self, key: str) -> tuple[int, JsonObject] | None:
         return self._latest.get(key)
 
+    def writing(self, key: str, encoded: bytes, obj: JsonObject) -> None:
+        """This apiserver is storing ``obj`` as ``encoded``: if the change it makes carries
+        these bytes, ``obj`` is its object and need not be decoded."""
+        if len(self._written) >= UNSEEN_WRITES:  # writes that failed, or changes never seen
+            self._written.clear()
+        self._written[key] = (encoded, obj)
+
     def snapshot(self, prefix: str) -> tuple[int, list[JsonObject]]:
         """The objects whose keys start with ``prefix`` as of the last change seen, in key
         order (as storage lists them), and that change's revision."""
@@ -197,7 +218,7 @@ class ResourceCache:
                 del self._by_node[node]
 
     def record(self, events: list[Event]) -> None:
-        changes = [Change.decoded(event, self.resource, self._latest) for event in events]
+        changes = [Change.decoded(event, self.resource, self._latest, self._written) for event in events]
         if not changes:
             return
         self.recent.extend(changes)
@@ -272,6 +293,14 @@ class WatchCaches:
         if cached is None or cached[0].ended or not cached[0].complete:
             return None
         return cached[0].snapshot(resource.storage_prefix(namespace))
+
+    def writing(self, resource: ResourceType, key: str, encoded: bytes, obj: JsonObject) -> None:
+        """The apiserver is storing ``obj`` as ``encoded``; if it succeeds, the cache takes
+        ``obj`` as the change's object rather than decoding it: from now on it is shared and
+        must not be changed, but for the resourceVersion the write's answer gives it."""
+        cached = self._caches.get(f"{resource.plural}.{resource.group}")
+        if cached is not None and cached[0].resource.group_version == resource.group_version:
+            cached[0].writing(key, encoded, obj)
 
     def latest(self, resource: ResourceType, key: str) -> tuple[int, JsonObject] | None:
         """The last version of ``key`` the resource's cache decoded (revision, object), if it
