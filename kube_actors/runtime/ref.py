@@ -42,13 +42,8 @@ class ActorRef:
         replies through callbacks. It fails as ``ask`` does, after ``timeout`` at the latest."""
         system = self._system
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        timer = system.clock.call_later(timeout, system.expire_ask, reply, self.address, timeout)
-        reply.add_done_callback(lambda _: timer.cancel())
-        try:
-            system.deliver(self.address, message, reply)
-        except BaseException:
-            timer.cancel()
-            raise
+        system.deliver(self.address, message, reply)
+        system.deadlines.track(reply, self.address, timeout)
         return reply
 
     def __eq__(self, other: object) -> bool:

@@ -20,6 +20,7 @@ from kube_actors.runtime.address import Address, check_host, check_path, parse_a
 from kube_actors.runtime.cell import ActorCell, Reply
 from kube_actors.runtime.clock import Clock, RealClock, wait_for
 from kube_actors.runtime.codec import DEFAULT_MAX_FRAME, roundtrip, strict_from_env
+from kube_actors.runtime.deadlines import AskDeadlines
 from kube_actors.runtime.errors import (
     ActorDeadError,
     AskTimeoutError,
@@ -53,6 +54,7 @@ class ActorSystem:
     ) -> None:
         self.host = check_host(host)
         self.clock: Clock = clock or RealClock()
+        self.deadlines = AskDeadlines(self.clock, self.expire_ask)
         self.strict = strict_from_env() if strict is None else strict
         self.token = token if token is not None else secrets.token_hex(16)
         self.max_frame = max_frame
