@@ -9,12 +9,11 @@ Objects are stored as codec-encoded JSON-like dicts; an object's resourceVersion
 from __future__ import annotations
 
 import builtins
-import secrets
-import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from kube_actors.api import status
+from kube_actors.api.identities import new_uid, random_suffix
 from kube_actors.api.names import is_dns1123_subdomain
 from kube_actors.api.resources import ResourceType
 from kube_actors.api.times import timestamp
@@ -109,13 +108,13 @@ class ObjectStore:
     ) -> JsonObject:
         metadata = obj.setdefault("metadata", {})
         if not metadata.get("name") and metadata.get("generateName"):
-            metadata["name"] = f"{metadata['generateName']}{secrets.token_hex(3)[:5]}"
+            metadata["name"] = f"{metadata['generateName']}{random_suffix()}"
         name = check_name(resource, metadata.get("name"))
         if resource.namespaced:
             metadata["namespace"] = namespace
         else:
             metadata.pop("namespace", None)
-        metadata["uid"] = uid or str(uuid.uuid4())
+        metadata["uid"] = uid or new_uid()
         metadata["creationTimestamp"] = timestamp(self.clock.now())
         metadata.pop("resourceVersion", None)
         if "spec" in obj:

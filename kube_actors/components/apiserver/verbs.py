@@ -12,12 +12,12 @@ once, inside ``ObjectStore.update``: the patch is applied there as the first ste
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
 from kube_actors.api import selectors, status
 from kube_actors.api.admission import NamespacePhase, default_chain
+from kube_actors.api.identities import new_uid
 from kube_actors.api.resources import CUSTOM_RESOURCE_DEFINITIONS, NAMESPACES
 from kube_actors.api.selectors import Selection
 from kube_actors.api.times import timestamp
@@ -137,7 +137,7 @@ class Verbs:
         if target.resource.namespaced and not namespace:
             raise status.BadRequest("a namespace is required to create a namespaced object")
         phase = await self._namespace_phase(namespace) if target.resource.namespaced else None
-        uid = str(uuid.uuid4())
+        uid = new_uid()
         custom = self._custom(target)
         if custom is not None:
             name = str(body.get("metadata", {}).get("name", ""))

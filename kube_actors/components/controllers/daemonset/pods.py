@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kube_actors.api.identities import safe_encode
 from kube_actors.api.times import unix_seconds
 from kube_actors.api.trees import copy_tree
 from kube_actors.components.controllers.daemonset.eligibility import with_daemon_tolerations
 from kube_actors.components.controllers.garbage_collector.ownership import controller_reference
-from kube_actors.components.controllers.statefulset.revisions import fnv32, safe_encode
+from kube_actors.components.controllers.statefulset.revisions import fnv32
 
 JsonObject = dict[str, Any]
 REVISION_LABEL = "controller-revision-hash"

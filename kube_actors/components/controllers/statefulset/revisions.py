@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from kube_actors.api.identities import safe_encode
 from kube_actors.api.trees import copy_tree
 from kube_actors.components.controllers.statefulset.identity import revision_of, template_from_pod
 
@@ -25,7 +26,6 @@ JsonObject = dict[str, Any]
 
 _FNV32_OFFSET = 0x811C9DC5
 _FNV32_PRIME = 0x01000193
-_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' rand.SafeEncodeString: no vowels, no 0/1/3
 
 
 def fnv32(data: bytes) -> int:
@@ -39,15 +39,6 @@ def fnv32(data: bytes) -> int:
         value = (value * _FNV32_PRIME) & 0xFFFFFFFF
         value ^= byte
     return value
-
-
-def safe_encode(text: str) -> str:
-    """Each character mapped into an alphabet that cannot spell words, as Kubernetes does.
-
-    >>> safe_encode("0123456789")
-    '456789bcdf'
-    """
-    return "".join(_SAFE_ALPHABET[ord(char) % len(_SAFE_ALPHABET)] for char in text)
 
 
 def revision_name(set_name: str, template: JsonObject) -> str:
