@@ -16,6 +16,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any
 
+from kube_actors.api.identities import safe_encode
 from kube_actors.api.trees import copy_tree
 
 JsonObject = dict[str, Any]
@@ -30,7 +31,6 @@ NOT_COPIED = frozenset(
     {LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO}
 )
 MAX_HISTORY_CHARS = 2000
-_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def semantic(tree: Any) -> Any:
@@ -61,7 +61,7 @@ def template_hash(template: JsonObject, collision_count: int | None = None) -> s
         data += struct.pack("<Q", collision_count & 0xFFFFFFFF)
     for byte in data:
         digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return "".join(_SAFE_ALPHABET[ord(char) % len(_SAFE_ALPHABET)] for char in str(digest))
+    return safe_encode(str(digest))
 
 
 def without_hash(template: JsonObject) -> JsonObject:
@@ -75,7 +75,22 @@ def without_hash(template: JsonObject) -> JsonObject:
 
 def equal_ignoring_hash(a: JsonObject, b: JsonObject) -> bool:
     """Whether two pod templates are the same but for the hash label."""
-    return bool(semantic(without_hash(a)) == semantic(without_hash(b)))
+    return bool(_comparable(a) == _comparable(b))
+
+
+def _comparable(template: JsonObject) -> Any:
+    """``semantic(without_hash(template))``, without copying the template first: what
+    ``semantic`` builds is its own, so the label can be taken out of it."""
+    tree = semantic(template)
+    metadata = tree.get("metadata") if isinstance(tree, dict) else None
+    if not isinstance(metadata, dict):
+        return tree
+    labels = metadata.get("labels")
+    if isinstance(labels, dict) and labels.pop(POD_TEMPLATE_HASH, None) is not None and not labels:
+        del metadata["labels"]
+        if not metadata:
+            del tree["metadata"]
+    return tree
 
 
 def revision_of(obj: JsonObject) -> int:
