@@ -32,22 +32,30 @@ class ResourceType:
     storage_version: str = ""
     """The version objects are stored at, when another than ``version``: a custom resource served
     at several versions keeps one stored object, shown at whichever version was asked for."""
+    # Worked out once: every write and watch event names them.
+    group_version: str = field(init=False, repr=False, compare=False)
+    """``v1`` for the core group, ``apps/v1`` otherwise."""
+    storage_group_version: str = field(init=False, repr=False, compare=False)
+    """The apiVersion objects of this type are stored with.
 
-    @property
-    def group_version(self) -> str:
-        """``v1`` for the core group, ``apps/v1`` otherwise."""
-        return f"{self.group}/{self.version}" if self.group else self.version
+    >>> widgets = ResourceType("example.com", "v1beta1", "Widget", "widgets", storage_version="v1")
+    >>> widgets.storage_group_version
+    'example.com/v1'
+    """
+    _storage_base: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def storage_group_version(self) -> str:
-        """The apiVersion objects of this type are stored with.
-
-        >>> widgets = ResourceType("example.com", "v1beta1", "Widget", "widgets", storage_version="v1")
-        >>> widgets.storage_group_version
-        'example.com/v1'
-        """
-        version = self.storage_version or self.version
-        return f"{self.group}/{version}" if self.group else version
+    def __post_init__(self) -> None:
+        stored = self.storage_version or self.version
+        if self.group and self.group not in _GROUPS_WITHOUT_PREFIX:
+            base = f"/registry/{self.group}/{self.plural}/"
+        else:
+            base = f"/registry/{self.plural}/"
+        for name, value in (
+            ("group_version", f"{self.group}/{self.version}" if self.group else self.version),
+            ("storage_group_version", f"{self.group}/{stored}" if self.group else stored),
+            ("_storage_base", base),
+        ):
+            object.__setattr__(self, name, value)
 
     @property
     def singular_name(self) -> str:
@@ -63,16 +71,12 @@ class ResourceType:
         >>> NAMESPACES.storage_prefix()
         '/registry/namespaces/'
         """
-        if self.group and self.group not in _GROUPS_WITHOUT_PREFIX:
-            base = f"/registry/{self.group}/{self.plural}/"
-        else:
-            base = f"/registry/{self.plural}/"
+        base = self._storage_base
         return f"{base}{namespace}/" if self.namespaced and namespace else base
 
     def storage_key(self, namespace: str, name: str) -> str:
-        return (
-            f"{self.storage_prefix(namespace)}{name}" if self.namespaced else f"{self.storage_prefix()}{name}"
-        )
+        base = self._storage_base
+        return f"{base}{namespace}/{name}" if self.namespaced and namespace else f"{base}{name}"
 
 
 # Built-in groups keep Kubernetes' historical keys without the group; custom resources
