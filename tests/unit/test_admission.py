@@ -6,6 +6,7 @@ validating)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -423,3 +424,10 @@ def test_qualified_resource_names_the_group() -> None:
         == "deployments.apps"
     )
     assert _request({}).qualified_resource == "pods"
+
+
+def test_a_request_with_another_object_keeps_everything_else() -> None:
+    request = AdmissionRequest(
+        "UPDATE", "Pod", "shop", "web", {"a": 1}, {"b": 2}, "pods", "", "status", "Terminating"
+    )
+    assert request.with_object({"c": 3}) == dataclasses.replace(request, object={"c": 3})

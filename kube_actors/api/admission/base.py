@@ -9,7 +9,6 @@ and carried in the request.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,7 +50,19 @@ class AdmissionRequest:
         return f"{plural}.{self.group}" if self.group else plural
 
     def with_object(self, obj: JsonObject) -> AdmissionRequest:
-        return dataclasses.replace(self, object=obj)
+        # Spelled out: ``dataclasses.replace`` looks the fields up again on every write.
+        return AdmissionRequest(
+            self.operation,
+            self.kind,
+            self.namespace,
+            self.name,
+            obj,
+            self.old_object,
+            self.resource,
+            self.group,
+            self.subresource,
+            self.namespace_phase,
+        )
 
 
 @dataclass(frozen=True, slots=True)
