@@ -93,6 +93,7 @@ class Informer:
         self._objects: dict[str, JsonObject] = {}
         self._index_keys: dict[str, IndexKey] = {}
         self._indexes: dict[str, dict[Hashable, dict[str, JsonObject]]] = {}
+        self._indexed: dict[str, dict[str, list[Hashable]]] = {}  # by index: each key's values
 
     def get(self, namespace: str, name: str) -> JsonObject | None:
         return self._objects.get(f"{namespace}/{name}" if namespace else name)
@@ -119,8 +120,9 @@ class Informer:
         by node name or by owner uid; ``by_index`` reads it."""
         self._index_keys[name] = index_key
         self._indexes[name] = {}
+        self._indexed[name] = {}
         for key, obj in self._objects.items():
-            self._index(name, key, obj)
+            self._reindex(name, key, obj)
 
     def by_index(self, name: str, value: Hashable) -> list[JsonObject]:
         return list(self._indexes[name].get(value, {}).values())
@@ -165,25 +167,25 @@ class Informer:
         if obj is not None:
             self._objects[key] = obj
         for name in self._index_keys:
-            if old is not None:
-                self._unindex(name, key, old)
-            if obj is not None:
-                self._index(name, key, obj)
+            self._reindex(name, key, obj)
         return old
 
-    def _index(self, name: str, key: str, obj: JsonObject) -> None:
-        index = self._indexes[name]
-        for value in self._index_keys[name](obj):
-            index.setdefault(value, {})[key] = obj
-
-    def _unindex(self, name: str, key: str, obj: JsonObject) -> None:
-        index = self._indexes[name]
-        for value in self._index_keys[name](obj):
+    def _reindex(self, name: str, key: str, obj: JsonObject | None) -> None:
+        """File ``key`` under ``obj``'s values in index ``name`` (none if gone), taking it out
+        of those it was filed under before (remembered: not worked out again)."""
+        index, indexed = self._indexes[name], self._indexed[name]
+        before = indexed.pop(key, [])
+        after = [] if obj is None else list(self._index_keys[name](obj))
+        for value in before:
             entries = index.get(value)
-            if entries is not None:
+            if entries is not None and value not in after:
                 entries.pop(key, None)
                 if not entries:
                     del index[value]
+        if obj is not None:
+            for value in after:
+                index.setdefault(value, {})[key] = obj
+            indexed[key] = after
 
 
 _watch_ids = itertools.count(1)

@@ -52,3 +52,15 @@ def test_a_relist_reports_what_changed_while_the_watch_was_gone() -> None:
     ]
     assert by_node(informer, "n1") == ["kept"] and by_node(informer, "n2") == ["changed"]
     assert informer.resource_version == "8" and len(informer) == 3
+
+
+def test_an_index_follows_objects_that_move_and_holds_their_latest_version() -> None:
+    informer = Informer("pods")
+    informer.add_index("node", lambda p: [p["spec"]["nodeName"]])
+    informer.apply([{"type": "ADDED", "object": pod("a", 1)}, {"type": "ADDED", "object": pod("b", 2)}])
+    informer.apply([{"type": "MODIFIED", "object": pod("a", 3, node="n1")}])
+    informer.apply([{"type": "MODIFIED", "object": pod("a", 4, node="n1")}])
+    assert by_node(informer, "") == ["b"] and by_node(informer, "n1") == ["a"]
+    assert informer.by_index("node", "n1") == [pod("a", 4, node="n1")]
+    informer.apply([{"type": "DELETED", "object": pod("b", 5)}])
+    assert informer.by_index("node", "") == []
