@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kube_actors.api.trees import copy_tree
 from kube_actors.components.controllers.garbage_collector.ownership import controller_reference
 from kube_actors.components.controllers.replicaset.ownership import claim
 from kube_actors.components.controllers.replicaset.pods import is_active
@@ -72,7 +71,8 @@ def plan_sync(
 
 def pod_template(replica_set: JsonObject) -> JsonObject:
     """The pod the set creates (Kubernetes' ``GetPodFromTemplate``): the template's labels,
-    annotations, finalizers and spec, named ``<set>-<random>`` and controlled by the set."""
+    annotations, finalizers and spec, named ``<set>-<random>`` and controlled by the set.
+    It shares those parts with ``replica_set``: a message body, read-only like the set."""
     metadata = replica_set["metadata"]
     template = replica_set["spec"].get("template") or {}
     template_meta = template.get("metadata") or {}
@@ -82,13 +82,13 @@ def pod_template(replica_set: JsonObject) -> JsonObject:
     }
     for name in ("labels", "annotations", "finalizers"):
         if template_meta.get(name):
-            pod_meta[name] = copy_tree(template_meta[name])
+            pod_meta[name] = template_meta[name]
     pod_meta["ownerReferences"] = [controller_reference(replica_set)]
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": pod_meta,
-        "spec": copy_tree(template.get("spec") or {}),
+        "spec": template.get("spec") or {},
     }
 
 
