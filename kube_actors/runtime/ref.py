@@ -39,10 +39,15 @@ class ActorRef:
 
     def request(self, message: Any, *, timeout: float = DEFAULT_ASK_TIMEOUT) -> asyncio.Future[Any]:
         """``ask`` without a coroutine: the future of the reply, for callers that collect many
-        replies through callbacks. It fails as ``ask`` does, after ``timeout`` at the latest."""
+        replies (``asyncio.gather`` takes futures as they are, where it wraps each coroutine in
+        a task). It fails as ``ask`` does, after ``timeout`` at the latest, and never raises."""
         system = self._system
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        system.deliver(self.address, message, reply)
+        try:
+            system.deliver(self.address, message, reply)
+        except Exception as error:  # unencodable, or no link: the reply carries it, as ask raises it
+            reply.set_exception(error)
+            return reply
         system.deadlines.track(reply, self.address, timeout)
         return reply
 

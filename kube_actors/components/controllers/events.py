@@ -123,10 +123,12 @@ async def write_events(api: ActorRef, events: EventRecorder, now: float) -> None
     for write in events.flush(now):
         metadata = write.body["metadata"]
         if write.new:
-            writes.append(api.ask(m.CreateObject("events", metadata["namespace"], write.body)))
+            writes.append(api.request(m.CreateObject("events", metadata["namespace"], write.body)))
         else:
             patch = {key: write.body[key] for key in ("message", "count", "lastTimestamp")}
-            writes.append(api.ask(m.PatchObject("events", metadata["namespace"], metadata["name"], patch)))
+            writes.append(
+                api.request(m.PatchObject("events", metadata["namespace"], metadata["name"], patch))
+            )
     for outcome in await asyncio.gather(*writes, return_exceptions=True):
         if isinstance(outcome, BaseException) and not isinstance(outcome, (status.ApiError, *UNREACHABLE)):
             raise outcome

@@ -63,7 +63,8 @@ class PodControl:
         pod_keys = [f"{namespace}/{name}" for name in names]
         self.expectations.expect_deletions(owner_key, pod_keys, self.clock.now())
         outcomes = await asyncio.gather(
-            *(self.api.ask(m.DeleteObject("pods", namespace, name)) for name in names), return_exceptions=True
+            *(self.api.request(m.DeleteObject("pods", namespace, name)) for name in names),
+            return_exceptions=True,
         )
         now = self.clock.now()
         for name, pod_key, outcome in zip(names, pod_keys, outcomes, strict=True):
@@ -78,7 +79,8 @@ class PodControl:
         namespace = owner["metadata"].get("namespace", "")
         self.expectations.expect_creations(owner_key, len(pods), self.clock.now())
         outcomes = await asyncio.gather(
-            *(self.api.ask(m.CreateObject("pods", namespace, pod)) for pod in pods), return_exceptions=True
+            *(self.api.request(m.CreateObject("pods", namespace, pod)) for pod in pods),
+            return_exceptions=True,
         )
         now = self.clock.now()
         for outcome in outcomes:

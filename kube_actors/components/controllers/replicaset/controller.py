@@ -183,7 +183,7 @@ class ReplicaSetController(FlightController):
 
     def _patch_pod(self, namespace: str, pod: JsonObject, patch: Any) -> Awaitable[Any]:
         name = pod["metadata"]["name"]
-        return self.api.ask(m.PatchObject("pods", namespace, name, patch, "application/json-patch+json"))
+        return self.api.request(m.PatchObject("pods", namespace, name, patch, "application/json-patch+json"))
 
     async def _create_pods(self, key: str, replica_set: JsonObject, count: int) -> str | None:
         namespace = replica_set["metadata"].get("namespace", "")
@@ -192,7 +192,7 @@ class ReplicaSetController(FlightController):
         for batch in slow_start_batches(count):
             outcomes = await asyncio.gather(
                 *(
-                    self.api.ask(m.CreateObject("pods", namespace, pod_template(replica_set)))
+                    self.api.request(m.CreateObject("pods", namespace, pod_template(replica_set)))
                     for _ in range(batch)
                 ),
                 return_exceptions=True,
@@ -221,7 +221,7 @@ class ReplicaSetController(FlightController):
         pod_keys = [object_key(pod) for pod in pods]
         self.expectations.expect_deletions(key, pod_keys, self.clock.now())
         outcomes = await asyncio.gather(
-            *(self.api.ask(m.DeleteObject("pods", namespace, pod["metadata"]["name"])) for pod in pods),
+            *(self.api.request(m.DeleteObject("pods", namespace, pod["metadata"]["name"])) for pod in pods),
             return_exceptions=True,
         )
         first_error = None
