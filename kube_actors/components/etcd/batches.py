@@ -40,7 +40,7 @@ def operation(backend: StorageBackend, request: Any) -> Coroutine[Any, Any, Any]
 
 
 async def _run_each(backend: StorageBackend, requests: list[Any]) -> list[Any]:
-    started: list[Finished | asyncio.Task[Any]] = []
+    started: list[Finished | asyncio.Future[Any]] = []
     for request in requests:
         try:
             started.append(step_eagerly(operation(backend, request)))
@@ -63,7 +63,7 @@ async def _decide_locally(backend: LocalBackend, requests: list[Any]) -> list[An
     outcomes: list[Any] = []
     writes: list[int] = []  # indexes of decided writes: they fail if their flush does
     flushes: Flushes = []
-    waiting: list[tuple[int, asyncio.Task[Any]]] = []  # requests on the coroutine path
+    waiting: list[tuple[int, asyncio.Future[Any]]] = []  # requests on the coroutine path
     staged = False
     for index, request in enumerate(requests):  # each adds one outcome: index is its place
         try:
