@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from kube_actors.api import status
@@ -26,6 +25,7 @@ from kube_actors.runtime import Actor, ActorRef
 from kube_actors.runtime.clock import sleep
 from kube_actors.runtime.errors import UNREACHABLE
 from kube_actors.runtime.message import message
+from kube_actors.runtime.records import record
 
 JsonObject = dict[str, Any]
 IndexKey = Callable[[JsonObject], Iterable[Hashable]]
@@ -47,7 +47,7 @@ class Relist:
     key: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     """One object's change: ``object`` is its new state (its last state when DELETED)."""
 

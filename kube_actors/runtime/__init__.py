@@ -21,6 +21,7 @@ from kube_actors.runtime.errors import (
     RemoteActorError,
 )
 from kube_actors.runtime.message import message
+from kube_actors.runtime.records import record
 from kube_actors.runtime.ref import ActorRef
 from kube_actors.runtime.supervision import SupervisorStrategy
 from kube_actors.runtime.system import ActorSystem
@@ -48,4 +49,5 @@ __all__ = [
     "format_address",
     "message",
     "parse_address",
+    "record",
 ]

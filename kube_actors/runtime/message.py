@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast, dataclass_transform
 
 from kube_actors.runtime.errors import CodecError
+from kube_actors.runtime.records import record
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -66,42 +67,14 @@ def message(name: str) -> Callable[[type[T]], type[T]]:
     def register(cls: type[T]) -> type[T]:
         if name in _BY_NAME:
             raise ValueError(f"message name {name!r} is already registered")
-        made = dataclasses.dataclass(frozen=True, slots=True)(cls)
+        made = record(cls)
         fields = dataclasses.fields(cast("type[DataclassInstance]", made))
-        _fill_slots_directly(made, fields)
         spec = MessageSpec(name, made, tuple(f.name for f in fields))
         _BY_NAME[name] = spec
         _BY_CLASS[made] = spec
         return made
 
     return register
-
-
-def _fill_slots_directly(cls: type[Any], fields: tuple[dataclasses.Field[Any], ...]) -> None:
-    """Give a message an ``__init__`` that fills its slots through their descriptors.
-
-    A frozen dataclass sets each field with ``object.__setattr__``, which costs about twice as
-    much, and messages are built on every hop. Same signature and defaults; classes with
-    factories, keyword-only fields or ``__post_init__`` keep the dataclass ``__init__``.
-    """
-    plain = all(f.init and not f.kw_only and f.default_factory is dataclasses.MISSING for f in fields)
-    if not plain or hasattr(cls, "__post_init__"):
-        return
-    scope: dict[str, Any] = {}
-    params, body = [], []
-    for f in fields:
-        scope[f"_set_{f.name}"] = cls.__dict__[f.name].__set__
-        if f.default is dataclasses.MISSING:
-            params.append(f.name)
-        else:
-            scope[f"_default_{f.name}"] = f.default
-            params.append(f"{f.name}=_default_{f.name}")
-        body.append(f"    _set_{f.name}(self, {f.name})")
-    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
-    exec(source, scope)
-    init = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init
 
 
 def spec_for_name(name: str) -> MessageSpec:

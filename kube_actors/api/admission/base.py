@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from kube_actors.api import status
+from kube_actors.runtime.records import record
 
 JsonObject = dict[str, Any]
 Operation = Literal["CREATE", "UPDATE", "DELETE"]
 NamespacePhase = Literal["Active", "Terminating", "Missing"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdmissionRequest:
     """One write, as admission sees it.
 
@@ -65,7 +65,7 @@ class AdmissionRequest:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdmissionResult:
     """A plugin's answer: the object to carry on with (possibly changed), warnings for the
     client's ``Warning`` headers, or a refusal the caller raises."""

@@ -6,14 +6,14 @@ in ``default``; ``/apis/apps/v1/deployments`` every deployment in every namespac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceTable, ResourceType
+from kube_actors.runtime.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     resource: ResourceType
     namespace: str = ""
