@@ -48,15 +48,18 @@ def apply_defaults(kind: str, obj: JsonObject) -> JsonObject:
 
 def apply_status_defaults(kind: str, obj: JsonObject) -> JsonObject:
     """``apply_defaults`` for a write through the ``status`` subresource: all but the status is
-    the stored object, defaulted when it was stored, so only the status is copied and filled.
+    the stored object, defaulted when it was stored, so only the status is filled, and copied
+    first only where Kubernetes defaults a status (a Node's): elsewhere nothing is changed,
+    so the status given is kept as it is (a write's body is read-only, as stored objects are).
 
     >>> node = {"spec": {}, "status": {"capacity": {"cpu": "2"}}}
     >>> apply_status_defaults("Node", node)["status"]["allocatable"], "allocatable" in node["status"]
     ({'cpu': '2'}, False)
     """
-    filled = {**obj, "status": copy_tree(obj.get("status"))}
-    if kind in _STATUS_DEFAULTED and isinstance(filled["status"], dict):
-        _DEFAULTERS[kind](filled)
+    if kind not in _STATUS_DEFAULTED or not isinstance(obj.get("status"), dict):
+        return dict(obj)
+    filled = {**obj, "status": copy_tree(obj["status"])}
+    _DEFAULTERS[kind](filled)
     return filled
 
 

@@ -94,6 +94,7 @@ class Syncing:
         self.pods_by_set = pods_by_set
         self.sync = DeploymentSync()
         self.sets: list[JsonObject] = []
+        self._found_new: tuple[tuple[JsonObject, ...], JsonObject | None] | None = None
 
     def write(self, action: Action) -> None:
         self.sync.actions.append(action)
@@ -135,7 +136,7 @@ class Syncing:
 
     def new_and_old(self, *, create: bool) -> tuple[JsonObject | None, list[JsonObject]]:
         d = self.d
-        existing = find_new(d, self.sets)
+        existing = self.find_new()
         old = find_old(existing, self.sets)
         new_revision = max_revision(old) + 1
         most = desired_replicas(d) + max_surge(d)
@@ -167,6 +168,16 @@ class Syncing:
         if not create:
             return None, old
         return self.create_new_set(old, new_revision, most), old
+
+    def find_new(self) -> JsonObject | None:
+        """``find_new`` of the sets, found once for as long as they are the same objects (a
+        sync asks twice: is this a scaling event, then for the rollout)."""
+        found = self._found_new
+        if found is None or len(found[0]) != len(self.sets) or any(
+            seen is not now for seen, now in zip(found[0], self.sets, strict=True)
+        ):
+            found = self._found_new = (tuple(self.sets), find_new(self.d, self.sets))
+        return found[1]
 
     def create_new_set(self, old: list[JsonObject], revision: int, most: int) -> JsonObject:
         d = self.d
