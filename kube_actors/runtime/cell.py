@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from kube_actors.runtime.actor import Actor, Deferred
 from kube_actors.runtime.clock import settle
 from kube_actors.runtime.codec import roundtrip
-from kube_actors.runtime.eager import start_eagerly
+from kube_actors.runtime.eager import Carried, start_eagerly
 from kube_actors.runtime.errors import ActorDeadError, BadRequestError, CodecError, EscalatedFailure
 from kube_actors.runtime.mailbox import Mailbox
 from kube_actors.runtime.ref import ActorRef
@@ -181,7 +181,14 @@ class ActorCell:
             self._deferred_done(work, message, reply)
             return
         self._deferred.add(work)
-        work.add_done_callback(lambda done: self._deferred_done(done, message, reply))
+
+        def answer(done: asyncio.Future[Any]) -> None:
+            self._deferred_done(done, message, reply)
+
+        if isinstance(work, Carried):
+            work.then(answer)
+        else:
+            work.add_done_callback(answer)
 
     def _deferred_done(self, task: asyncio.Future[Any], message: Any, reply: Reply | None) -> None:
         self._deferred.discard(task)

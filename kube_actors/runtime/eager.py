@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 
@@ -65,7 +65,13 @@ class Carried(asyncio.Future[Any]):
         self._waiting: asyncio.Future[Any] | None = None
         self._must_cancel = False
         self._context = contextvars.copy_context()
+        self._then: Callable[[Carried], None] | None = None
         self._wait(waiting_on)
+
+    def then(self, callback: Callable[[Carried], None]) -> None:
+        """Call ``callback`` with this future the moment it is done: a done-callback that does
+        not wait for a turn of the loop (the actor cell answers its asker this way)."""
+        self._then = callback
 
     def cancel(self, msg: Any | None = None) -> bool:
         if self.done():
@@ -109,3 +115,6 @@ class Carried(asyncio.Future[Any]):
             super().set_exception(exc)
         else:
             self._wait(waiting_on)
+            return
+        if self._then is not None:
+            self._then(self)

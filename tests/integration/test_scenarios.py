@@ -48,6 +48,7 @@ timeline:
     kind: Pod
     name: a
   - id: recolour
+    after: gone
     when: {check: pods, phase: Pending, count: 1}
     at: 10s
     action: apply

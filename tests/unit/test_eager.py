@@ -103,3 +103,18 @@ async def test_every_later_step_shares_one_context() -> None:
         return STEPS.get()
 
     assert await start_eagerly(counts()) == ["set before waiting", "seen after one wait"]
+
+
+async def test_a_follower_hears_of_the_end_at_once() -> None:
+    gate: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def waits() -> str:
+        return await gate
+
+    started = step_eagerly(waits())
+    assert isinstance(started, Carried)
+    heard: list[str] = []
+    started.then(lambda done: heard.append(done.result()))
+    gate.set_result("open")
+    await asyncio.sleep(0)  # the gate's callback resumes the work, which ends and tells at once
+    assert heard == ["open"]
