@@ -45,12 +45,14 @@ Delivery = tuple[int, list[JsonObject]] | status.ApiError
 class Change:
     """A decoded storage change; for DELETED ``object`` is the last state at the deletion's
     revision. ``prev`` is the state it replaced (None on creation). Not changed once made, but
-    for ``encoded``, its event's JSON line, made by the first watch that sends it over HTTP."""
+    for ``event``, the watch event every watch that sees it as it is shares, made by the first,
+    and ``encoded``, that event's JSON line, made by the first watch that sends it over HTTP."""
 
     revision: int
     type: str
     object: JsonObject
     prev: JsonObject | None
+    event: WatchEvent | None = field(default=None, repr=False)
     encoded: bytes | None = field(default=None, repr=False)
 
     @classmethod
@@ -92,8 +94,9 @@ def _known(kv: KeyValue, resource: ResourceType, latest: Latest) -> JsonObject:
 
 
 class WatchEvent(dict[str, Any]):
-    """A watch event that shows its change as it is (``{"type", "object"}``, each watch its own
-    dict), remembering the change so that its JSON is encoded once for all watches."""
+    """A watch event that shows its change as it is (``{"type", "object"}``, one dict shared,
+    read-only, by every watch that sees it so), remembering the change so that its JSON is
+    encoded once for all watches."""
 
     __slots__ = ("change",)
 
@@ -112,19 +115,26 @@ def watch_event(change: Change, match: Selection) -> JsonObject | None:
     """The event a watch with ``match`` sees, as Kubernetes' cacher decides it: an object that
     starts to match is ADDED, one that stops matching is DELETED (in its previous state)."""
     if change.type == "DELETED":
-        return WatchEvent(change) if match(change.object) else None
+        return _as_it_is(change) if match(change.object) else None
     if match.everything:
-        return WatchEvent(change)
+        return _as_it_is(change)
     now = match(change.object)
     before = change.prev is not None and match(change.prev)
     if now:
         seen_as = "MODIFIED" if before else "ADDED"
-        return WatchEvent(change) if seen_as == change.type else {"type": seen_as, "object": change.object}
+        return _as_it_is(change) if seen_as == change.type else {"type": seen_as, "object": change.object}
     if before:
         assert change.prev is not None
         metadata = {**change.prev["metadata"], "resourceVersion": str(change.revision)}
         return {"type": "DELETED", "object": {**change.prev, "metadata": metadata}}
     return None
+
+
+def _as_it_is(change: Change) -> WatchEvent:
+    """The change's own event, one for every watch that sees it so (read-only, as objects are)."""
+    if change.event is None:
+        change.event = WatchEvent(change)
+    return change.event
 
 
 @dataclass(eq=False)
