@@ -353,8 +353,9 @@ def canonical_quantity(text: Any, round_to_milli: bool) -> str:
 
 def _fill(target: JsonObject, name: str, value: Any) -> None:
     """Set a field Kubernetes would default: one that is absent, null or (strings) empty."""
-    if target.get(name) is None or target.get(name) == "":
-        target[name] = copy_tree(value)
+    current = target.get(name)
+    if current is None or current == "":
+        target[name] = copy_tree(value) if isinstance(value, (dict, list)) else value
 
 
 def _child(parent: JsonObject, name: str) -> JsonObject:

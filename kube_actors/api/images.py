@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import functools
+
 LATEST = "latest"
 
 
+@functools.lru_cache(maxsize=4096)  # every pod of a workload names the same few images
 def image_tag(image: str) -> str:
     """The tag an image reference names: ``latest`` when it has neither tag nor digest, ``""``
     when it is pinned by digest alone.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kube_actors.api.admission.base import AdmissionRequest, AdmissionResult, allow, forbid
-from kube_actors.api.images import LATEST, image_tag
+from kube_actors.api.images import LATEST, runs_latest
 
 MOTTO = "friends don't let friends run latest"
 
@@ -40,33 +40,37 @@ class ImagePolicy:
     name: ClassVar[str] = "ImagePolicy"
 
     def admit(self, request: AdmissionRequest) -> AdmissionResult:
-        if request.operation == "DELETE" or request.subresource or request.kind not in _POD_SPEC_PATHS:
+        kind = request.kind
+        if request.operation == "DELETE" or request.subresource or kind not in _POD_SPEC_PATHS:
             return allow(request)
-        existing = {image for _, image in _images(request.kind, request.old_object)}
+        floating = [found for found in _images(kind, request.object) if runs_latest(found[2])]
+        if not floating:
+            return allow(request)  # the common case: nothing to compare with the old object
+        existing = {image for _, _, image in _images(kind, request.old_object)}
+        prefix = ".".join(_POD_SPEC_PATHS[kind])
         problems = [
-            f"{path}: {_why(image)}; {MOTTO}"
-            for path, image in _images(request.kind, request.object)
-            if image_tag(image) == LATEST and image not in existing
+            f"{prefix}.{field_name}[{position}].image: {_why(image)}; {MOTTO}"
+            for field_name, position, image in floating
+            if image not in existing
         ]
         if problems and self.deny:
             return forbid(request, ", ".join(problems))
         return allow(request, warnings=tuple(problems))
 
 
-def _images(kind: str, obj: Any) -> Iterator[tuple[str, str]]:
-    """(field path, image) for every container the object would run."""
+def _images(kind: str, obj: Any) -> Iterator[tuple[str, int, str]]:
+    """(containers field, position, image) for every container the object would run."""
     spec: Any = obj
     for step in _POD_SPEC_PATHS[kind]:
         spec = spec.get(step) if isinstance(spec, dict) else None
     if not isinstance(spec, dict):
         return
-    prefix = ".".join(_POD_SPEC_PATHS[kind])
     for field_name in ("initContainers", "containers"):
         containers = spec.get(field_name)
         for position, container in enumerate(containers if isinstance(containers, list) else []):
             image = container.get("image") if isinstance(container, dict) else None
             if isinstance(image, str) and image:
-                yield f"{prefix}.{field_name}[{position}].image", image
+                yield field_name, position, image
 
 
 def _why(image: str) -> str:
