@@ -56,14 +56,17 @@ def start_eagerly(work: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
 
 class Carried(asyncio.Future[Any]):
     """A coroutine that has waited once, carried on as a task would carry it: each time what it
-    waits on is done it takes its next step, in one context of its own; its result is this
-    future's. ``cancel`` cancels what it waits on, so it meets ``CancelledError`` there."""
+    waits on is done it takes its next step, in one context of its own, as the loop's current
+    task (``asyncio.timeout`` and aiohttp's timeouts need one); its result is this future's.
+    ``cancel`` cancels what it waits on, so it meets ``CancelledError`` there, and counts as a
+    task's does (``cancelling``, ``uncancel``)."""
 
     def __init__(self, work: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
         super().__init__()
         self._work = work
         self._waiting: asyncio.Future[Any] | None = None
         self._must_cancel = False
+        self._cancel_requests = 0
         self._context = contextvars.copy_context()
         self._then: Callable[[Carried], None] | None = None
         self._wait(waiting_on)
@@ -76,10 +79,19 @@ class Carried(asyncio.Future[Any]):
     def cancel(self, msg: Any | None = None) -> bool:
         if self.done():
             return False
+        self._cancel_requests += 1
         if self._waiting is not None and self._waiting.cancel(msg):
             return True  # the coroutine meets the cancellation when it resumes
         self._must_cancel = True
         return True
+
+    def cancelling(self) -> int:
+        return self._cancel_requests
+
+    def uncancel(self) -> int:
+        if self._cancel_requests > 0:
+            self._cancel_requests -= 1
+        return self._cancel_requests
 
     def _wait(self, waiting_on: Any) -> None:
         if waiting_on is None:  # a bare yield (``asyncio.sleep(0)``): next turn of the loop
@@ -96,6 +108,14 @@ class Carried(asyncio.Future[Any]):
 
     def _step(self, outcome: Any) -> None:
         self._waiting = None
+        loop = self.get_loop()
+        asyncio.tasks._enter_task(loop, self)  # type: ignore[arg-type]  # a task in all it needs
+        try:
+            self._advance(outcome)
+        finally:
+            asyncio.tasks._leave_task(loop, self)  # type: ignore[arg-type]
+
+    def _advance(self, outcome: Any) -> None:
         try:
             if self._must_cancel:
                 self._must_cancel = False

@@ -118,3 +118,23 @@ async def test_a_follower_hears_of_the_end_at_once() -> None:
     gate.set_result("open")
     await asyncio.sleep(0)  # the gate's callback resumes the work, which ends and tells at once
     assert heard == ["open"]
+
+
+async def test_carried_work_is_the_current_task_so_timeouts_work() -> None:
+    gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def times_out() -> str:
+        await gate
+        me = asyncio.current_task()
+        try:
+            async with asyncio.timeout(0.01):
+                await never
+        except TimeoutError:
+            return f"timed out as {type(me).__name__}, cancelling {me.cancelling() if me else '-'}"
+        return "not reached"
+
+    started = start_eagerly(times_out())
+    gate.set_result(None)
+    assert await started == "timed out as Carried, cancelling 0"
+    assert never.cancelled()
