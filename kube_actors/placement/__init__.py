@@ -10,10 +10,11 @@ batches and tells it about pods bound and deleted.
     state.add_pod(pod, node_name)      # a pod bound by someone else
     state.forget(pod, node_name)       # a binding that failed, a pod deleted
 
-Modules: ``kernel`` (entry point), ``state`` (arrays kept beside the snapshot, change log),
-``classes`` (one class's evaluation, kept up to date) with the parts classes share
-(``static_parts``, ``local_parts``) and ``outcomes`` (PreFilter results, unschedulable
-decisions), ``plans`` (a profile's plugins mapped to their vectorised twins), the twins
+Modules: ``kernel`` (entry point: consecutive replicas placed as a run), ``state`` (arrays
+kept beside the snapshot, change log), ``classes`` (one class's evaluation, kept up to date)
+with the parts classes share (``static_parts``, ``local_parts``), its own global verdicts and
+shared scores (``global_verdicts``, ``shared_scores``) and ``outcomes`` (PreFilter results,
+unschedulable decisions), ``plans`` (a profile's plugins mapped to their vectorised twins), the twins
 (``label_plugins``, ``resource_plugins`` with ``resource_formulas``, ``spreading``,
 ``pod_affinity``) with their contract in ``jobs``, the one-pass rescoring of a placement's node
 (``node_rescoring``), and their building blocks (``node_table``, ``usage``, ``pod_groups``,

@@ -3,14 +3,16 @@ the same answers from every plugin on the same cluster, so the kernel evaluates 
 over every node, and then keeps that evaluation up to date as pods are placed instead of
 starting again for the next replica. ``ClassEvaluation`` holds, per node in node order:
 
-- the verdicts (status numbers, 0 passes) of its ``STATIC`` and ``GLOBAL`` filters; those of
-  the ``LOCAL`` ones live in the ``LocalEvaluation`` it shares with classes asking alike;
-- ``near_ok``: the ``STATIC`` and ``LOCAL`` filters pass; ``far_ok``: the ``GLOBAL`` ones do;
-  ``feasible``: both;
-- the weighted score totals: ``fixed`` (scores that never change) + the local ones + ``shared``
-  (scores normalised over the feasible nodes, or depending on pods anywhere), and ``masked``:
-  the total where feasible, else ``INFEASIBLE``. The decision is ``argmax(masked)``: the first
-  node in node order with the highest total, the reference's tie-break.
+- the verdicts (status numbers, 0 passes) of its filters: the ``STATIC`` ones in the
+  ``StaticEvaluation`` and the ``LOCAL`` ones in the ``LocalEvaluation`` it shares with classes
+  asking alike, the ``GLOBAL`` ones in its ``GlobalVerdicts`` (``far``);
+- ``other_ok``: the ``STATIC`` and ``GLOBAL`` filters pass; ``feasible``: the ``LOCAL`` ones
+  too;
+- the weighted score totals: ``other``, the scores but for the local ones (``fixed``, scores
+  that never change, + ``shared``, scores normalised over the feasible nodes or depending on
+  pods anywhere), and ``masked``: ``other`` + the local scores where feasible, else
+  ``INFEASIBLE``. The decision is ``argmax(masked)``: the first node in node order with the
+  highest total, the reference's tie-break.
 
 Before each decision it reads the state's change log since it last looked. A placed or removed
 pod changes the local answers on its node only; it changes ``GLOBAL`` ones (spreading, pod
@@ -23,6 +25,7 @@ decision, is updated with scalars at its node rather than numpy indexing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -30,11 +33,12 @@ import numpy as np
 import numpy.typing as npt
 
 from kube_actors.placement.arithmetic import INFEASIBLE, Bools, Ids, Ints
+from kube_actors.placement.global_verdicts import GlobalVerdicts
 from kube_actors.placement.jobs import Change, ClassContext, FilterJob, Kind, ScoreJob
 from kube_actors.placement.local_parts import REBUILD_SHARE
 from kube_actors.placement.outcomes import not_placed
 from kube_actors.placement.plans import ProfilePlan
-from kube_actors.placement.statuses import PASSED
+from kube_actors.placement.shared_scores import SharedScores
 from kube_actors.scheduling.decisions import Decision
 from kube_actors.scheduling.pods import PodInfo, PodRequirements
 
@@ -46,8 +50,6 @@ NOTHING_MOVED: Moved = ((), ())
 
 MOVED_KEPT = 1024
 """Requirements whose ``_moved_by`` answer a class remembers."""
-FAR_REMEMBERED = 16
-"""``far_ok`` arrays kept per class, by the (read-only) verdict arrays they were made from."""
 
 
 class ClassEvaluation:
@@ -59,6 +61,8 @@ class ClassEvaluation:
         self.synced = state.position
         self.affinity_changes_seen = state.pod_groups.affinity_changes
         self._unschedulable: tuple[int, Decision] | None = None
+        self.chosen = -1
+        """The position of the node ``decide`` chose last (when it chose one)."""
         self._moved: dict[tuple[PodRequirements, bool], Moved] = {}  # ``_moved_by``, remembered
         count = state.table.count
         self.rebuild_after = max(count // REBUILD_SHARE, 1)
@@ -73,19 +77,15 @@ class ClassEvaluation:
             for position, twin in enumerate(plan.filters)
             if twin.filter_kind is Kind.GLOBAL and (job := twin.filter_job(context)) is not None
         ]
-        self.own_verdicts: dict[int, Ids] = {}  # the global filters', by position
-        self._rejects: dict[int, bool] = {}  # whether they reject any node
-        self._rejects_of: dict[int, tuple[Ids, bool]] = {}  # the same, by read-only verdicts
-        self._far_from: dict[int, tuple[Ids, Bools]] = {}  # read-only verdicts -> far_ok (read-only)
-        self.fixed: Ints = static.fixed
-        self.shared_scores: list[tuple[ScoreJob, int]] = list(static.normalised)
+        self.far = GlobalVerdicts(self.global_filters, count)
+        self._static_everywhere = bool(self.static_ok.all())
+        jobs: list[tuple[ScoreJob, int]] = list(static.normalised)
         for twin, weight in plan.scores:
             if twin.score_kind is Kind.GLOBAL and (score := twin.score_job(context)) is not None:
-                self.shared_scores.append((score, weight))
-        self.global_scores = [job for job, _ in self.shared_scores if job.kind is Kind.GLOBAL]
-        self.no_scores: Ints = np.zeros(count, dtype=np.int64)  # a part known to be all 0
-        self.shared_parts: list[Ints] = [self.no_scores for _ in self.shared_scores]
-        self._shared_stale = True
+                jobs.append((score, weight))
+        self.shared = SharedScores(jobs, static.fixed, state.no_scores)
+        self.global_scores = self.shared.global_jobs
+        self.other: Ints = self.shared.other
         self.watches_pods_without_terms = any(
             job.watches_pods_without_terms
             for job in [job for _, job in self.global_filters] + self.global_scores
@@ -96,79 +96,33 @@ class ClassEvaluation:
 
     def _recompute_all(self) -> None:
         self.local.catch_up()
-        self.near_ok = self.static_ok & self.local.ok
-        self.base = self.fixed + self.local.total  # the totals but for the shared scores
-        self._recompute_far()
-        self.feasible = self.near_ok & self.far_ok
+        if self.global_filters:
+            self.far.recompute()
+        self._combine_other_ok()
+        self.feasible = self.other_ok & self.local.ok
         self._recompute_shared()
 
-    def _recompute_far(self, moved: list[tuple[int, FilterJob]] | None = None) -> None:
-        """Verdicts of the ``moved`` global filters (all by default) again, and ``far_ok``
-        (read-only when remembered: ``_writable_far_ok`` copies it before a change)."""
-        for slot, job in self.global_filters if moved is None else moved:
-            verdicts = self.own_verdicts[slot] = job.verdicts()
-            known = self._rejects_of.get(id(verdicts))
-            if known is not None and known[0] is verdicts:
-                self._rejects[slot] = known[1]  # a read-only array seen before (spreading's)
-                continue
-            self._rejects[slot] = rejects = bool(verdicts.any())
-            if not verdicts.flags.writeable:
-                if len(self._rejects_of) >= FAR_REMEMBERED:
-                    self._rejects_of.clear()
-                self._rejects_of[id(verdicts)] = (verdicts, rejects)
-        rejecting = [self.own_verdicts[slot] for slot, _ in self.global_filters if self._rejects[slot]]
-        rememberable = len(rejecting) == 1 and not rejecting[0].flags.writeable
-        if rememberable:
-            remembered = self._far_from.get(id(rejecting[0]))
-            if remembered is not None and remembered[0] is rejecting[0]:
-                # Verdicts seen before (a spreading filter reuses its read-only arrays).
-                self.far_ok = remembered[1]
-                return
-        far_ok = np.ones(len(self.fixed), dtype=np.bool_)
-        for verdicts in rejecting:
-            far_ok &= verdicts == PASSED
-        self.far_ok = far_ok
-        if rememberable:
-            if len(self._far_from) >= FAR_REMEMBERED:
-                self._far_from.clear()
-            far_ok.setflags(write=False)
-            self._far_from[id(rejecting[0])] = (rejecting[0], far_ok)
+    def _combine_other_ok(self) -> None:
+        """``other_ok`` from the static and global verdicts; one of them itself when the other
+        passes everywhere (then shared: ``_writable_other_ok`` copies it before a change)."""
+        if self.far.ok is self.far.everywhere:
+            self.other_ok = self.static_ok
+        elif self._static_everywhere:
+            self.other_ok = self.far.ok
+        else:
+            self.other_ok = self.static_ok & self.far.ok
 
-    def _writable_far_ok(self) -> Bools:
-        if not self.far_ok.flags.writeable:
-            self.far_ok = self.far_ok.copy()
-        return self.far_ok
-
-    @property
-    def shared_follows_feasible(self) -> bool:
-        """Whether a shared score reads the feasible set (as its maximum or its domains)."""
-        return any(job.feasible_dependent for job, _ in self.shared_scores)
-
-    def _others_follow_feasible(self, moved: list[ScoreJob]) -> bool:
-        """Whether a shared score besides the ``moved`` ones (recomputed anyway) reads the
-        feasible set: only then does it matter whether that set changed."""
-        return any(job.feasible_dependent and job not in moved for job, _ in self.shared_scores)
+    def _writable_other_ok(self) -> Bools:
+        other_ok = self.other_ok
+        if other_ok is self.static_ok or other_ok is self.far.ok or not other_ok.flags.writeable:
+            self.other_ok = other_ok.copy()
+        return self.other_ok
 
     def _recompute_shared(self, moved: list[ScoreJob] | None = None, feasible_changed: bool = True) -> None:
-        """Shared scores again: of the ``moved`` jobs (all by default), and of those that read
-        the feasible set if it changed; then the totals."""
-        if not self.feasible.any():
-            self._shared_stale = True  # scores are only computed for some feasible node
-        else:
-            everything = moved is None or self._shared_stale
-            self._shared_stale = False
-            for part, (job, weight) in enumerate(self.shared_scores):
-                inputs_changed = everything or job in moved  # type: ignore[operator]
-                if inputs_changed or (feasible_changed and job.feasible_dependent):
-                    scores = job.scores(self.feasible, inputs_changed=inputs_changed)
-                    self.shared_parts[part] = scores * weight if scores.any() else self.no_scores
-        shared: Ints | None = None
-        for scores in self.shared_parts:  # fresh arrays, never changed in place: no copy needed
-            if scores is not self.no_scores:
-                shared = scores if shared is None else shared + scores
-        self.shared = self.no_scores if shared is None else shared
-        self.totals = self.base.copy() if shared is None else self.base + shared
-        self.masked: Ints = np.where(self.feasible, self.totals, INFEASIBLE)
+        """Shared scores again (``SharedScores.recompute``); then the totals."""
+        self.shared.recompute(self.feasible, moved, feasible_changed)
+        self.other = self.shared.other
+        self.masked: Ints = np.where(self.feasible, self.other + self.local.total, INFEASIBLE)
 
     def _catch_up(self) -> None:
         state = self.state
@@ -176,14 +130,15 @@ class ClassEvaluation:
         if not behind:
             return
         if behind == 1:  # the usual case: the pod this class placed last, or one other
-            node, pod = state.last_node, state.last_pod
+            node, change = state.last_node, state.last_change
             self.synced = state.position
             self.affinity_changes_seen = state.pod_groups.affinity_changes
             self.local.catch_up()
-            if self._moved_by(pod) == NOTHING_MOVED:
+            moved = self._moved_by(change[1])
+            if moved is NOTHING_MOVED:
                 self._update_node(node)
             else:
-                self._apply([node], [state.last_change])
+                self._apply_one(node, change, moved)
             return
         affinity_changes_seen = self.affinity_changes_seen
         self.affinity_changes_seen = state.pod_groups.affinity_changes
@@ -204,8 +159,8 @@ class ClassEvaluation:
 
     def _moved_by(self, pod: PodInfo) -> Moved:
         """The ``GLOBAL`` filters (with their slots) and scores that ``pod`` coming or going
-        moves; remembered by its requirements and whether it terminates, all the jobs'
-        ``affected_by`` read."""
+        moves (``NOTHING_MOVED`` itself when none); remembered by its requirements and whether
+        it terminates, all the jobs' ``affected_by`` read."""
         key = (pod.requirements, pod.terminating)
         found = self._moved.get(key)
         if found is None:
@@ -216,6 +171,8 @@ class ClassEvaluation:
                     tuple((slot, job) for slot, job in self.global_filters if job.affected_by(pod)),
                     tuple(job for job in self.global_scores if job.affected_by(pod)),
                 )
+                if found == NOTHING_MOVED:
+                    found = NOTHING_MOVED
             if len(self._moved) >= MOVED_KEPT:
                 self._moved.clear()
             self._moved[key] = found
@@ -226,32 +183,27 @@ class ClassEvaluation:
     ) -> None:
         """The common case, kept short: pods changed on one node only, and global verdicts, if
         they moved (``far_moved``), only there; ``scores_moved``: global scores to recompute."""
-        near = self.static_ok.item(node) and self.local.ok.item(node)
-        self.near_ok[node] = near
-        base = self.base[node] = self.fixed.item(node) + self.local.total.item(node)
-        total = self.totals[node] = base + self.shared.item(node)
-        far = self.far_ok.item(node)
+        local = self.local
         if far_moved:
-            passed = True
-            for slot, _ in self.global_filters:
-                if self.own_verdicts[slot].item(node) != PASSED:
-                    passed = False
-                    break
-            if passed != far:
-                far = self._writable_far_ok()[node] = passed
-        passes = near and far
+            far = self.far.passes_at(node)
+            if far != self.far.ok.item(node):
+                self.far.writable_ok()[node] = far
+            other_ok = self._writable_other_ok()[node] = far and self.static_ok.item(node)
+            passes = other_ok and local.ok.item(node)
+        else:
+            passes = self.other_ok.item(node) and local.ok.item(node)
         flipped = passes != self.feasible.item(node)
         if flipped:
             self.feasible[node] = passes
-        if scores_moved or (flipped and self.shared_follows_feasible):
+        if scores_moved or (flipped and self.shared.follow_feasible):
             self._recompute_shared(scores_moved or [], feasible_changed=flipped)
             return
-        self.masked[node] = total if passes else INFEASIBLE
+        self.masked[node] = self.other.item(node) + local.total.item(node) if passes else INFEASIBLE
 
-    def _apply(self, nodes: list[int], watched: list[Change]) -> None:
-        """Pods came or went on ``nodes``; ``watched`` are the changes some ``GLOBAL`` job may
-        care about. A moved global filter follows them itself when it can (reporting the nodes
-        whose verdicts changed), else it is recomputed."""
+    def _apply(self, nodes: npt.NDArray[np.intp], watched: list[Change]) -> None:
+        """Pods came or went on ``nodes`` (a node may be listed more than once); ``watched`` are
+        the changes some ``GLOBAL`` job may care about. A moved global filter follows them
+        itself when it can (reporting the nodes whose verdicts changed), else it is recomputed."""
         moved = [self._moved_by(pod) for _, pod, _ in watched]
         filters_moved = [
             entry for entry in self.global_filters if any(entry in filters for filters, _ in moved)
@@ -261,72 +213,79 @@ class ClassEvaluation:
         if filters_moved:
             followed = [self._follow(job, watched) for _, job in filters_moved]
             if all(positions is not None for positions in followed):
-                changed: list[int] = []
+                changed: list[npt.NDArray[np.intp]] = []
                 for (slot, _), positions in zip(filters_moved, followed, strict=True):
                     if positions is not None and len(positions):
-                        changed += positions.tolist()
-                        # Whether it rejects some node now: only the nodes it changed can say yes.
-                        if not self._rejects[slot]:
-                            self._rejects[slot] = bool((self.own_verdicts[slot][positions] != PASSED).any())
-                nodes = list(dict.fromkeys([*nodes, *changed]))
+                        changed.append(positions)
+                        self.far.followed(slot, positions)
+                extra = np.concatenate(changed) if len(changed) > 1 else changed[0] if changed else nodes
+                if len(nodes) != 1 or not (extra == nodes.item(0)).all():  # else only the placement's
+                    nodes = np.concatenate([nodes, extra])
                 filters_moved = []
         if not filters_moved and len(nodes) == 1:  # one placement, its verdicts followed
-            self._update_node(nodes[0], far_moved=verdicts_moved, scores_moved=scores_moved)
+            self._update_node(nodes.item(0), far_moved=verdicts_moved, scores_moved=scores_moved)
             return
         if filters_moved:
-            self._refresh_near(nodes)
-            self._recompute_far(filters_moved)
-            feasible = self.near_ok & self.far_ok
-            # Only scores that read the feasible set care whether it changed.
-            flipped = self._others_follow_feasible(scores_moved) and not np.array_equal(
-                feasible, self.feasible
-            )
-            self.feasible = feasible
-            if scores_moved or flipped:
-                self._recompute_shared(scores_moved, feasible_changed=flipped)
-            else:
-                self.masked = np.where(feasible, self.totals, INFEASIBLE)
+            self._refilter(filters_moved, scores_moved)
             return
-        self._update_nodes(
-            np.array(nodes, dtype=np.intp), far_moved=verdicts_moved, scores_moved=scores_moved
+        self._update_nodes(nodes, far_moved=verdicts_moved, scores_moved=scores_moved)
+
+    def _apply_one(self, node: int, change: Change, moved: Moved) -> None:
+        """``_apply`` for the one change of a placement on ``node``, which ``moved`` some
+        global jobs (the usual case for a class with spreading or pod affinity: its own
+        replica placed), without the bookkeeping several changes need."""
+        filters, scores = moved
+        scores_moved = list(scores)
+        if not filters:
+            self._update_node(node, scores_moved=scores_moved)
+            return
+        _, pod, sign = change
+        changed: list[npt.NDArray[np.intp]] = []
+        for slot, job in filters:
+            positions = job.follow(node, pod, sign)
+            if positions is None:  # recomputed, so the verdicts others followed are rewritten
+                self._refilter(list(filters), scores_moved)
+                return
+            if len(positions):
+                self.far.followed(slot, positions)
+                if len(positions) != 1 or positions.item(0) != node:
+                    changed.append(positions)
+        if not changed:  # their verdicts changed on the placement's node only, if at all
+            self._update_node(node, far_moved=True, scores_moved=scores_moved)
+            return
+        at = np.concatenate([np.array([node], dtype=np.intp), *changed])
+        self._update_nodes(at, far_moved=True, scores_moved=scores_moved)
+
+    def _refilter(self, filters_moved: list[tuple[int, FilterJob]], scores_moved: list[ScoreJob]) -> None:
+        """The moved global filters recomputed, and what follows from their verdicts."""
+        self.far.recompute(filters_moved)
+        self._combine_other_ok()
+        feasible = self.other_ok & self.local.ok
+        # Only scores that read the feasible set care whether it changed.
+        flipped = self.shared.others_follow_feasible(scores_moved) and not np.array_equal(
+            feasible, self.feasible
         )
+        self.feasible = feasible
+        if scores_moved or flipped:
+            self._recompute_shared(scores_moved, feasible_changed=flipped)
+        else:
+            self.masked = np.where(feasible, self.other + self.local.total, INFEASIBLE)
 
     def _update_nodes(
         self, at: npt.NDArray[np.intp], *, far_moved: bool, scores_moved: list[ScoreJob]
     ) -> None:
         """``_update_node`` for several nodes, with numpy over them."""
-        near = self.static_ok[at] & self.local.ok[at]
-        self.near_ok[at] = near
-        bases = self.base[at] = self.fixed[at] + self.local.total[at]
-        totals = self.totals[at] = bases + self.shared[at]
         if far_moved:
-            far = np.ones(len(at), dtype=np.bool_)
-            for slot, _ in self.global_filters:
-                far &= self.own_verdicts[slot][at] == PASSED
-            self._writable_far_ok()[at] = far
-        else:
-            far = self.far_ok[at]
-        passes = near & far
-        flipped = (scores_moved or self.shared_follows_feasible) and bool((passes != self.feasible[at]).any())
+            far = self.far.passes(at)
+            self.far.writable_ok()[at] = far
+            self._writable_other_ok()[at] = self.static_ok[at] & far
+        passes = self.other_ok[at] & self.local.ok[at]
+        flipped = (scores_moved or self.shared.follow_feasible) and bool((passes != self.feasible[at]).any())
         self.feasible[at] = passes
-        if scores_moved or (flipped and self.shared_follows_feasible):
+        if scores_moved or (flipped and self.shared.follow_feasible):
             self._recompute_shared(scores_moved, feasible_changed=flipped)
         else:
-            self.masked[at] = np.where(passes, totals, INFEASIBLE)
-
-    def _refresh_near(self, nodes: list[int]) -> None:
-        """``near_ok`` and ``totals`` of ``nodes`` from the static, local and shared parts (one
-        node, a placement's, by scalars: quicker than numpy's indexing)."""
-        if len(nodes) == 1:
-            node = nodes[0]
-            self.near_ok[node] = self.static_ok.item(node) and self.local.ok.item(node)
-            base = self.base[node] = self.fixed.item(node) + self.local.total.item(node)
-            self.totals[node] = base + self.shared.item(node)
-            return
-        at = np.array(nodes, dtype=np.intp)
-        self.near_ok[at] = self.static_ok[at] & self.local.ok[at]
-        bases = self.base[at] = self.fixed[at] + self.local.total[at]
-        self.totals[at] = bases + self.shared[at]
+            self.masked[at] = np.where(passes, self.other[at] + self.local.total[at], INFEASIBLE)
 
     @staticmethod
     def _follow(job: FilterJob, changes: list[Change]) -> npt.NDArray[np.intp] | None:
@@ -349,10 +308,58 @@ class ClassEvaluation:
         if stopped is not None:
             return replace(stopped, namespace=pod.namespace, pod_name=pod.name)
         self._catch_up()
-        best = int(self.masked.argmax())
-        total = self.masked.item(best)
+        return self._choose(pod)
+
+    def place_run(self, pods: Sequence[PodInfo], decisions: list[Decision]) -> None:
+        """``decide`` for each of ``pods`` (replicas of this class, one after another), each
+        assumed on its node before the next is decided; the decisions are appended to
+        ``decisions``. When a pod's own placement moves nothing ``GLOBAL`` of its class and its
+        local plugins are rescored in one pass, the next replica needs only that node rescored:
+        it stays feasible (it fits again, and its other verdicts did not move) and the shared
+        scores stay as they are, so its total is all that changes."""
+        state = self.state
+        first = pods[0]
+        requirements = first.requirements
+        one_pass = (
+            self.pre_filtered.stopped is None
+            and self.local.rescoring is not None
+            and requirements.pod_affinity.is_empty
+            and not first.terminating
+            and self._moved_by(first) is NOTHING_MOVED
+        )
+        previous: PodInfo | None = None
+        for pod in pods:
+            if (
+                one_pass
+                and previous is not None
+                and state.last_pod is previous
+                and state.position - self.synced == 1
+                and not previous.terminating  # as ``first``, whose placement moved nothing
+            ):
+                node = self.chosen
+                total = self.local.placed_again(node)
+                if total is None:  # it no longer fits there: the whole story
+                    self._catch_up()
+                else:
+                    self.synced = state.position
+                    self.masked[node] = self.other.item(node) + total
+                decision = self._choose(pod)
+            else:
+                decision = self.decide(pod)
+            decisions.append(decision)
+            if decision.node_name is None:
+                previous = None
+            else:
+                state.assume_at(pod, self.chosen)
+                previous = pod
+
+    def _choose(self, pod: PodInfo) -> Decision:
+        """The decision on the evaluation as it is (caught up)."""
+        masked = self.masked
+        best = self.chosen = int(masked.argmax())
+        total = masked.item(best)
         if total != INFEASIBLE:
-            return Decision(pod.namespace, pod.name, self.names[best], total)  # by position: quicker
+            return Decision(pod.requirements.namespace, pod.name, self.names[best], total)
         if self._unschedulable is None or self._unschedulable[0] != self.synced:
             self._unschedulable = (
                 self.synced,
@@ -370,7 +377,10 @@ class ClassEvaluation:
         """Every filter's verdicts in the profile's order, the nodes a PreFilter left out first."""
         verdicts = [] if self.pre_filtered.outside is None else [self.pre_filtered.outside]
         for position in range(len(self.plan.filters)):
-            for source in (self.static.verdicts, self.local.verdicts, self.own_verdicts):
-                if position in source:
-                    verdicts.append(source[position])
+            if position in self.static.verdicts:
+                verdicts.append(self.static.verdicts[position])
+            if position in self.local.verdicts:
+                verdicts.append(self.local.verdicts_of(position))
+            if position in self.far.verdicts:
+                verdicts.append(self.far.verdicts[position])
         return verdicts

@@ -111,8 +111,10 @@ class ScoreJob(Protocol):
 
     def scores(self, feasible: Bools, *, inputs_changed: bool = True) -> Ints:
         """Normalised scores per node, given the feasible nodes (at least one); entries of
-        infeasible nodes are ignored. ``inputs_changed`` False says only the feasible set
-        changed since the last call (a ``GLOBAL`` job may reuse what it counted)."""
+        infeasible nodes are ignored. A read-only array may be handed out again (and is
+        remembered by callers); callers never write to what they get. ``inputs_changed``
+        False says only the feasible set changed since the last call (a ``GLOBAL`` job may
+        reuse what it counted)."""
         ...
 
     def affected_by(self, pod: PodInfo) -> bool:

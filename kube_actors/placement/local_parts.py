@@ -7,6 +7,11 @@ local scores, per node. It keeps them up to date from the state's change log: th
 came to or left are asked again, one by one of the reference plugins when they are few, with
 numpy over them when there are more, and everything is recomputed when most nodes changed.
 
+Where ``ok`` holds, every local filter passes, whatever its kept verdict says: the per-placement
+path only writes verdicts of nodes some filter rejects, and the nodes a catch-up with numpy
+finds rejected have theirs asked of the reference only when a decision lists the reasons
+(``verdicts_of``): a node nothing changed on since gets the same answer then.
+
 Neighbours: ``state.PlacementState`` keeps these per signature; ``classes.ClassEvaluation``
 reads them.
 """
@@ -56,6 +61,7 @@ class LocalEvaluation:
     def _recompute_all(self) -> None:
         count = self.state.table.count
         self.verdicts: dict[int, Ids] = {position: job.verdicts() for position, job in self.filters.items()}
+        self._unresolved: set[int] = set()  # rejected nodes whose verdicts are not written yet
         self.ok = np.ones(count, dtype=np.bool_)
         for verdicts in self.verdicts.values():
             self.ok &= verdicts == PASSED
@@ -76,17 +82,28 @@ class LocalEvaluation:
         if nodes is None or len(nodes) > self.rebuild_after:
             self._recompute_all()
         elif len(nodes) <= ONE_BY_ONE:
-            for node in nodes:
+            for node in nodes.tolist():
                 self._one(node)
         else:
-            self._many(np.array(nodes, dtype=np.intp))
+            self._many(nodes)
+
+    def placed_again(self, node: int) -> int | None:
+        """When the one change since the last catch-up is a pod placed on ``node`` and the
+        local plugins are rescored in one pass: catch up, returning the node's local total if
+        every local filter still passes it; else None, changing nothing (``catch_up`` then)."""
+        if self.rescoring is None or self.state.position - self.synced != 1:
+            return None
+        total = self.rescoring.total_at(node)
+        if total is not None:
+            self.ok[node] = True
+            self.total[node] = total
+            self.synced = self.state.position
+        return total
 
     def _one(self, node: int) -> None:
         if self.rescoring is not None:
             total = self.rescoring.total_at(node)
-            if total is not None:  # every local filter passes
-                for verdicts in self.verdicts.values():
-                    verdicts[node] = PASSED
+            if total is not None:  # every local filter passes (see ``verdicts_of``)
                 self.ok[node] = True
                 self.total[node] = total
                 return
@@ -107,12 +124,8 @@ class LocalEvaluation:
             passes, totals = found
             self.ok[at] = passes
             self.total[at] = totals
-            for position, verdicts in self.verdicts.items():
-                verdicts[at] = PASSED
-                if not passes.all():  # the rejected nodes' statuses come from the reference
-                    job = self.filters[position]
-                    for node in at[~passes].tolist():
-                        verdicts[node] = job.verdict_at(node)
+            if not passes.all():  # their statuses come from the reference, when asked for
+                self._unresolved.update(at[~passes].tolist())
             return
         passes = np.ones(len(at), dtype=np.bool_)
         for position, job in self.filters.items():
@@ -124,3 +137,16 @@ class LocalEvaluation:
             for score, weight in self.scores:
                 total += score.scores(at) * weight
             self.total[at] = total
+
+    def verdicts_of(self, position: int) -> Ids:
+        """The verdicts of the local filter at ``position`` in the profile's filters. Where
+        ``ok`` says every local filter passes, the kept verdicts are not updated (a placement
+        that leaves the pod fitting does not write them): they are read as passing there."""
+        if self._unresolved:  # nodes rejected on catching up, unchanged since: asked now
+            for node in self._unresolved:
+                if not self.ok.item(node):
+                    for slot, job in self.filters.items():
+                        self.verdicts[slot][node] = job.verdict_at(node)
+            self._unresolved.clear()
+        verdicts: Ids = np.where(self.ok, PASSED, self.verdicts[position]).astype(np.int32)
+        return verdicts

@@ -28,21 +28,18 @@ from kube_actors.placement.arithmetic import Bools, Ints
 from kube_actors.placement.jobs import LocalFilterJob, LocalScoreJob
 from kube_actors.placement.resource_formulas import (
     Column,
-    OneNodeSources,
+    OneNodeFormula,
     Read,
     Sources,
-    balanced_at,
     plain_balanced,
     plain_weighted_mean,
-    weighted_mean_at,
 )
 from kube_actors.placement.resource_plugins import BalancedScore, FitFilter, FitScore
 from kube_actors.placement.usage import NodeUsage
 from kube_actors.scheduling.plugins.node_resources_fit import LEAST_ALLOCATED, MOST_ALLOCATED
 
-Term = tuple[bool | None, OneNodeSources, int]
-"""A score: LeastAllocated (True), MostAllocated (False) or BalancedAllocation (None), what it
-reads, and its weight in the profile."""
+Term = tuple[OneNodeFormula, int]
+"""A score of one node (``weighted_mean_at``, ``balanced_at``) and its weight in the profile."""
 
 VectorFormula = Callable[[Sequence[Column]], Ints]
 VectorTerm = tuple[VectorFormula, Sources, int]
@@ -55,8 +52,10 @@ class PlainRescoring:
     ) -> None:
         self._usage = usage
         self._fit = fit
-        self._terms = terms
         self._vector_terms = vector_terms
+        self.total_at = _total_at(fit, usage, terms)
+        """The weighted sum of the local scores of a node, if the local filter passes it and the
+        cluster is plain; None to ask the jobs."""
 
     @classmethod
     def of(
@@ -72,35 +71,23 @@ class PlainRescoring:
         terms: list[Term] = []
         vector_terms: list[VectorTerm] = []
         for job, weight in scores:
-            least: bool | None
             vector: VectorFormula
             if isinstance(job, FitScore) and job.strategy.type == LEAST_ALLOCATED:
-                least, vector = True, partial(plain_weighted_mean, least=True)
+                vector = partial(plain_weighted_mean, least=True)
+                terms.append((job.weighted_mean_at, weight))
             elif isinstance(job, FitScore) and job.strategy.type == MOST_ALLOCATED:
-                least, vector = False, partial(plain_weighted_mean, least=False)
+                vector = partial(plain_weighted_mean, least=False)
+                terms.append((job.weighted_mean_at, weight))
             elif isinstance(job, BalancedScore):
-                least, vector = None, plain_balanced
+                vector = plain_balanced
+                terms.append((job.balanced_at, weight))
             else:
                 return None
             if not job.sources.plain_columns:
                 return None
             usage = job.sources.usage
-            terms.append((least, job.one_node, weight))
             vector_terms.append((vector, job.sources, weight))
         return None if usage is None else cls(fit, usage, terms, vector_terms)
-
-    def total_at(self, node: int) -> int | None:
-        """The weighted sum of the local scores of ``node``, if the local filter passes it and
-        the cluster is plain; None to ask the jobs."""
-        if self._usage.negative or (self._fit is not None and not self._fit.passes_at(node)):
-            return None
-        total = 0
-        for least, sources, weight in self._terms:  # calls without indirection: this is per pod
-            if least is None:
-                total += balanced_at(node, sources) * weight
-            else:
-                total += weighted_mean_at(node, sources, least) * weight
-        return total
 
     def totals(self, at: npt.NDArray[np.intp]) -> tuple[Bools, Ints] | None:
         """``total_at`` for several nodes with numpy, each column read once: whether the local
@@ -114,3 +101,37 @@ class PlainRescoring:
         for formula, sources, weight in self._vector_terms:
             total += formula(sources.columns(at, read)) * weight
         return passes, total
+
+
+def _total_at(fit: FitFilter | None, usage: NodeUsage, terms: list[Term]) -> Callable[[int], int | None]:
+    """``PlainRescoring.total_at``: one function with what it reads bound (it runs per pod)."""
+    if fit is not None:
+        pods, allowed, checks = fit.one_node_reads()
+    else:  # nothing to check: no node holds this many pods
+        pods, allowed, checks = usage.values(usage.pods), [1 << 62] * usage.count, []
+
+    if len(terms) == 2:  # the shipped profiles: a fit score and a balance
+        (first, first_weight), (second, second_weight) = terms
+
+        def two_scores(node: int) -> int | None:
+            if usage.negative or pods[node] >= allowed[node]:
+                return None
+            for amount, allocatable, used in checks:
+                if amount > allocatable[node] - used[node]:
+                    return None
+            return first(node) * first_weight + second(node) * second_weight
+
+        return two_scores
+
+    def any_number(node: int) -> int | None:
+        if usage.negative or pods[node] >= allowed[node]:
+            return None
+        for amount, allocatable, used in checks:
+            if amount > allocatable[node] - used[node]:
+                return None
+        total = 0
+        for score, weight in terms:
+            total += score(node) * weight
+        return total
+
+    return any_number

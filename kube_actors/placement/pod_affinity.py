@@ -305,7 +305,7 @@ class _AffinityScore:
             self._raw = self.raw() if self.preferred or self.terms.groups.affinity_pods else None
             self._constant = self._raw is None or self._raw.min() == self._raw.max()
         if self._constant or self._raw is None:
-            return np.zeros(len(feasible), dtype=np.int64)
+            return self.terms.context.state.no_scores
         raw = self._raw
         lowest = int(np.where(feasible, raw, np.iinfo(np.int64).max).min())
         highest = int(np.where(feasible, raw, np.iinfo(np.int64).min).max())

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from kube_actors.scheduling.label_selection import LabelSelector
-from kube_actors.scheduling.pod_affinity import AffinityTerm
+from kube_actors.scheduling.pod_affinity import NO_POD_AFFINITY, AffinityTerm
 from kube_actors.scheduling.pods import PodInfo, PodRequirements
 
 NamespaceFilter = Callable[[str], bool]
@@ -86,12 +86,20 @@ class PodGroups:
         self.affinity_changes = 0  # how many times such a pod came or went
         self._terms_by_pair: dict[tuple[str, str], list[PlacedTerm]] = {}
         self._terms_unindexed: list[PlacedTerm] = []
+        self._last_group = PodGroup(-1, PodRequirements(namespace="", labels=()), False)  # none yet
 
     def change(self, pod: PodInfo, node: int, sign: int) -> None:
         """Count (``sign=1``) or uncount (``-1``) ``pod`` on ``node``."""
-        self.label_group(pod.requirements, pod.terminating).change(node, sign)
-        if not pod.requirements.pod_affinity.is_empty:
-            self._affinity_group(pod.requirements).change(node, sign)
+        requirements = pod.requirements
+        last = self._last_group  # the replicas of a ReplicaSet come one after another
+        if requirements is last.requirements and pod.terminating == last.terminating:
+            group = last
+        else:
+            group = self._last_group = self.label_group(requirements, pod.terminating)
+        group.change(node, sign)
+        affinity = requirements.pod_affinity
+        if affinity is not NO_POD_AFFINITY and not affinity.is_empty:
+            self._affinity_group(requirements).change(node, sign)
             self.affinity_pods += sign
             self.affinity_changes += 1
 

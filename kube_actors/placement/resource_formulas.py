@@ -13,7 +13,7 @@ integers and floats (``weighted_mean_at``, ``balanced_at``), by the same steps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -33,9 +33,12 @@ from kube_actors.scheduling.plugins.resource_allocation import (
 )
 from kube_actors.scheduling.resources import CPU, EPHEMERAL_STORAGE, MEMORY, is_scalar_resource
 
-OneNodeSources = tuple[tuple[list[int], Ints, int, int], ...]
-"""Per scored resource: (allocatable per node, the live used column, the pod's request, the
-resource's weight): what one node's plain formulas read (``Sources.for_one_node``)."""
+OneNodeSources = tuple[tuple[list[int], list[int], int, int], ...]
+"""Per scored resource: (allocatable per node, the live used amounts per node (the usage
+column's list twin), the pod's request, the resource's weight): what one node's plain formulas
+read (``Sources.for_one_node``)."""
+OneNodeFormula = Callable[[int], int]
+"""A score of one node, given its position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,7 @@ class Sources:
     def for_one_node(self) -> OneNodeSources:
         """What one node's formulas (``weighted_mean_at``, ``balanced_at``) read."""
         return tuple(
-            (source.allocatable_list, source.used, source.request, source.resource.weight)
+            (source.allocatable_list, self.usage.values(source.used), source.request, source.resource.weight)
             for source in self.sources
         )
 
@@ -175,20 +178,27 @@ def plain_balanced(columns: Sequence[Column]) -> Ints:
     return np.asarray((1 - deviation) * float(MAX_NODE_SCORE)).astype(np.int64)
 
 
-def weighted_mean_at(node: int, sources: OneNodeSources, least: bool) -> int:
-    """``plain_weighted_mean`` for one node, in Python integers (the kernel's per-placement
-    path, where a numpy call per resource would cost more than the arithmetic)."""
+def weighted_mean_at(sources: OneNodeSources, *, least: bool) -> OneNodeFormula:
+    """``plain_weighted_mean`` for one node at a time, in Python integers (the kernel's
+    per-placement path, where a numpy call per resource would cost more than the arithmetic):
+    a function of the node's position, with what it reads bound once."""
     if len(sources) == 2:  # cpu and memory, as configured by default: written out
         (allocatable, used, request, weight), (allocatable_2, used_2, request_2, weight_2) = sources
-        requested, requested_2 = used.item(node) + request, used_2.item(node) + request_2
-        capacity, capacity_2 = allocatable[node], allocatable_2[node]
-        if least:
+        weights = weight + weight_2 or 1  # a sum of 0 leaves the score undivided, as in ``any_number``
+
+        def least_of_two(node: int) -> int:
+            requested, requested_2 = used[node] + request, used_2[node] + request_2
+            capacity, capacity_2 = allocatable[node], allocatable_2[node]
             score = (
                 (capacity - requested) * MAX_NODE_SCORE // capacity * weight if requested <= capacity else 0
             )
             if requested_2 <= capacity_2:
                 score += (capacity_2 - requested_2) * MAX_NODE_SCORE // capacity_2 * weight_2
-        else:
+            return score // weights
+
+        def most_of_two(node: int) -> int:
+            requested, requested_2 = used[node] + request, used_2[node] + request_2
+            capacity, capacity_2 = allocatable[node], allocatable_2[node]
             score = (requested if requested <= capacity else capacity) * MAX_NODE_SCORE // capacity * weight
             score += (
                 (requested_2 if requested_2 <= capacity_2 else capacity_2)
@@ -196,33 +206,47 @@ def weighted_mean_at(node: int, sources: OneNodeSources, least: bool) -> int:
                 // capacity_2
                 * weight_2
             )
-        weights = weight + weight_2
-        return score // weights if weights else score
-    node_score = weights = 0
-    for allocatable, used, request, weight in sources:
-        capacity = allocatable[node]
-        requested = used.item(node) + request
-        if least:
-            if requested <= capacity:  # else 0
-                node_score += (capacity - requested) * MAX_NODE_SCORE // capacity * weight
-        else:
-            node_score += (
-                (requested if requested <= capacity else capacity) * MAX_NODE_SCORE // capacity * weight
-            )
-        weights += weight
-    return node_score // weights if weights else node_score
+            return score // weights
+
+        return least_of_two if least else most_of_two
+
+    def any_number(node: int) -> int:
+        node_score = weights = 0
+        for allocatable, used, request, weight in sources:
+            capacity = allocatable[node]
+            requested = used[node] + request
+            if least:
+                if requested <= capacity:  # else 0
+                    node_score += (capacity - requested) * MAX_NODE_SCORE // capacity * weight
+            else:
+                node_score += (
+                    (requested if requested <= capacity else capacity) * MAX_NODE_SCORE // capacity * weight
+                )
+            weights += weight
+        return node_score // weights if weights else node_score
+
+    return any_number
 
 
-def balanced_at(node: int, sources: OneNodeSources) -> int:
-    """``plain_balanced`` for one node, in Python floats (the same IEEE steps in the same order)."""
+def balanced_at(sources: OneNodeSources) -> OneNodeFormula:
+    """``plain_balanced`` for one node at a time, in Python floats (the same IEEE steps in the
+    same order): a function of the node's position, as ``weighted_mean_at``."""
     if len(sources) == 2:  # cpu and memory, as configured by default: written out
         (capacity, used, request, _), (capacity_2, used_2, request_2, _) = sources
-        first = float(used.item(node) + request) / float(capacity[node])
-        second = float(used_2.item(node) + request_2) / float(capacity_2[node])
-        deviation = abs(((first if first <= 1.0 else 1.0) - (second if second <= 1.0 else 1.0)) / 2)
-        return int((1 - deviation) * float(MAX_NODE_SCORE))
-    requested = [int(used.item(node)) + request for _, used, request, _ in sources]
-    return balanced_allocation(requested, [int(capacity[node]) for capacity, _, _, _ in sources])
+
+        def of_two(node: int) -> int:
+            first = float(used[node] + request) / float(capacity[node])
+            second = float(used_2[node] + request_2) / float(capacity_2[node])
+            deviation = abs(((first if first <= 1.0 else 1.0) - (second if second <= 1.0 else 1.0)) / 2)
+            return int((1 - deviation) * float(MAX_NODE_SCORE))
+
+        return of_two
+
+    def any_number(node: int) -> int:
+        requested = [used[node] + request for _, used, request, _ in sources]
+        return balanced_allocation(requested, [capacity[node] for capacity, _, _, _ in sources])
+
+    return any_number
 
 
 def weighted_mean(columns: list[Column], count: int, *, least: bool, plain: bool) -> Ints:

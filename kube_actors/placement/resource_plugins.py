@@ -76,7 +76,7 @@ class FitFilter(_LocalFilter):
         state, requests = context.state, context.requirements.requests
         table, usage = state.table, state.usage
         self.usage = usage
-        self._pods, self._allowed = usage.pods, table.as_list(table.allowed_pods)
+        self._pods, self._allowed = usage.values(usage.pods), table.as_list(table.allowed_pods)
         amounts = [
             (requests.milli_cpu, table.milli_cpu, usage.milli_cpu),
             (requests.memory, table.memory, usage.memory),
@@ -84,26 +84,30 @@ class FitFilter(_LocalFilter):
         ]
         amounts = [entry for entry in amounts if entry[0] > 0 and not requests.is_zero()]
         amounts += [(amount, table.scalar(name), usage.scalar(name)) for name, amount in requests.scalars]
-        self._checks = [(amount, table.as_list(allocatable), used) for amount, allocatable, used in amounts]
+        self._checks = [
+            (amount, table.as_list(allocatable), usage.values(used)) for amount, allocatable, used in amounts
+        ]
         self._check_columns = amounts
         self._allowed_column = table.allowed_pods
         self._by_shortfalls: dict[tuple[bool, ...], int] = {}
 
     def passes(self, read: Read) -> Bools:
         """``passes_at`` for the nodes ``read`` reads at."""
-        fits: Bools = read(self._pods) < read(self._allowed_column)
+        fits: Bools = read(self.usage.pods) < read(self._allowed_column)
         for amount, allocatable, used in self._check_columns:
             fits &= amount <= read(allocatable) - read(used)
         return fits
 
+    def one_node_reads(self) -> tuple[list[int], list[int], list[tuple[int, list[int], list[int]]]]:
+        """What ``passes_at`` reads: pods per node, pods allowed per node, and per checked
+        resource (the pod's request, allocatable per node, requested per node)."""
+        return self._pods, self._allowed, self._checks
+
     def passes_at(self, node: int) -> bool:
         """Whether the pod fits on ``node``, from the arrays."""
-        if self._pods.item(node) >= self._allowed[node]:
+        if self._pods[node] >= self._allowed[node]:
             return False
-        for amount, allocatable, used in self._checks:
-            if amount > allocatable[node] - used.item(node):
-                return False
-        return True
+        return all(amount <= allocatable[node] - used[node] for amount, allocatable, used in self._checks)
 
     def verdict_at(self, node: int) -> int:
         """Passing is decided from the arrays; the reference gives the status of a rejection,
@@ -111,8 +115,8 @@ class FitFilter(_LocalFilter):
         if self.passes_at(node):
             return PASSED
         shortfalls = (
-            self._pods.item(node) >= self._allowed[node],
-            *(amount > allocatable[node] - used.item(node) for amount, allocatable, used in self._checks),
+            self._pods[node] >= self._allowed[node],
+            *(amount > allocatable[node] - used[node] for amount, allocatable, used in self._checks),
         )
         found = self._by_shortfalls.get(shortfalls)
         if found is None:
@@ -168,6 +172,8 @@ class FitScore:
         self.strategy = plugin.strategy
         self.sources = Sources(context, plugin.strategy.resources, use_requested=False)
         self.one_node = self.sources.for_one_node()
+        self.least = self.strategy.type == LEAST_ALLOCATED
+        self.weighted_mean_at = weighted_mean_at(self.one_node, least=self.least)
         self._nodes = context.state.snapshot.nodes
         plugin.pre_score(context.cycle, context.pod, context.state.snapshot, ())
 
@@ -184,9 +190,9 @@ class FitScore:
         if not self.sources.plain:
             return self.plugin.score(self.context.cycle, self.context.pod, self._nodes[node])
         if self.strategy.type in (LEAST_ALLOCATED, MOST_ALLOCATED):
-            return weighted_mean_at(node, self.one_node, self.strategy.type == LEAST_ALLOCATED)
+            return self.weighted_mean_at(node)
         columns = self.one_node
-        requested = [used.item(node) + request for _, used, request, _ in columns]
+        requested = [used[node] + request for _, used, request, _ in columns]
         allocatable = [capacity[node] for capacity, _, _, _ in columns]
         return requested_to_capacity_ratio_at(
             requested, allocatable, self.sources.resources, self.strategy.shape
@@ -210,6 +216,7 @@ class BalancedScore:
         self.plugin = plugin
         self.sources = Sources(context, plugin.resources, use_requested=True)
         self.one_node = self.sources.for_one_node()
+        self.balanced_at = balanced_at(self.one_node)
         self._nodes = context.state.snapshot.nodes
         plugin.pre_score(context.cycle, context.pod, context.state.snapshot, ())
 
@@ -221,7 +228,7 @@ class BalancedScore:
     def score_at(self, node: int) -> int:
         if not self.sources.plain:
             return self.plugin.score(self.context.cycle, self.context.pod, self._nodes[node])
-        return balanced_at(node, self.one_node)
+        return self.balanced_at(node)
 
 
 class BalancedAllocationTwin(Twin[NodeResourcesBalancedAllocation]):

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from kube_actors.placement.arithmetic import Bools, Floats, Ids, Ints, go_div, go_round
 from kube_actors.placement.jobs import Change, ClassContext, FilterJob, Kind, ScoreJob, Twin
 from kube_actors.placement.node_table import NodeTable
+from kube_actors.placement.pod_groups import PodGroup
 from kube_actors.scheduling.arithmetic import MAX_NODE_SCORE
 from kube_actors.scheduling.arithmetic import go_div as go_div_one
 from kube_actors.scheduling.arithmetic import go_round as go_round_one
@@ -91,6 +92,8 @@ class _Constraint:
         )
         self.selects = constraint.selector.raw is not None and not constraint.selector.is_empty
         self.groups_counted = 0  # by the last ``matching_pods``
+        self._matched: list[PodGroup] = []  # the groups it counts, among the first ...
+        self._matched_among = 0  # ... label groups there were
 
     def present(self) -> Bools:
         """Per domain, whether a counted node is in it."""
@@ -105,13 +108,18 @@ class _Constraint:
         groups = self.context.state.pod_groups
         nodes: list[int] = []
         counts: list[int] = []
-        self.groups_counted = 0
-        if self.selects:
-            for group in groups.matching(self.context.pod.namespace, self.constraint.selector):
-                if not group.terminating:
-                    nodes += group.nodes.keys()
-                    counts += group.nodes.values()
-                    self.groups_counted += 1
+        if self.selects and self._matched_among != len(groups.label_groups):
+            # Groups never change labels, new ones are appended: asked again when one came.
+            self._matched_among = len(groups.label_groups)
+            self._matched = [
+                group
+                for group in groups.matching(self.context.pod.namespace, self.constraint.selector)
+                if not group.terminating
+            ]
+        for group in self._matched:
+            nodes += group.nodes.keys()
+            counts += group.nodes.values()
+        self.groups_counted = len(self._matched)
         return np.array(nodes, dtype=np.intp), np.array(counts, dtype=np.int64)
 
     def domain_sums(self, counted: Bools, pods: Pods | None = None) -> Ints:

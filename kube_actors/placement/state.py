@@ -22,9 +22,13 @@ from __future__ import annotations
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import replace
+from dataclasses import fields
 from typing import TypeVar
 
+import numpy as np
+import numpy.typing as npt
+
+from kube_actors.placement.arithmetic import Ints
 from kube_actors.placement.classes import ClassEvaluation
 from kube_actors.placement.jobs import Change, ClassContext
 from kube_actors.placement.local_parts import LocalEvaluation
@@ -38,8 +42,9 @@ from kube_actors.scheduling.pods import PodInfo, PodRequirements
 from kube_actors.scheduling.profiles import Profile
 from kube_actors.scheduling.snapshot import Snapshot
 
-CLASSES_KEPT = 128
-"""Class evaluations kept (each holds a few arrays over all nodes: about 250 kB at 5,000)."""
+CLASSES_KEPT = 256
+"""Class evaluations kept (each holds a few arrays over all nodes: about 50 to 100 kB at 5,000
+nodes); 256 keeps every class of a cluster with a few hundred kinds of pods."""
 STATICS_KEPT = 256
 """Static evaluations kept (each a few arrays over all nodes, shared by many classes)."""
 KEYS_KEPT = 4096
@@ -48,6 +53,13 @@ CHANGES_KEPT = 1 << 16
 CHANGES_KEPT_PER_NODE = 4
 """The log keeps at least ``CHANGES_KEPT`` changes, and this many per node; an evaluation that
 fell further behind recomputes everything."""
+
+SHARED_KEY_FIELDS = tuple(
+    item.name
+    for item in fields(PodRequirements)
+    if item.compare and item.name not in ("namespace", "labels", "images")
+)
+"""The requirements a class key holds while classes may share evaluations (``_class_key``)."""
 
 Key = TypeVar("Key", bound=Hashable)
 Kept = TypeVar("Kept")
@@ -62,8 +74,12 @@ class PlacementState:
         self.statuses = StatusTable()
         self.plans = Plans()
         self.nodes_with_ports: set[int] = set()
+        self.no_scores: Ints = np.zeros(self.table.count, dtype=np.int64)
+        """All 0, shared by the evaluations (read-only)."""
+        self.no_scores.setflags(write=False)
         self.classes: OrderedDict[tuple[ProfilePlan, Hashable], ClassEvaluation] = OrderedDict()
         self._shared_keys: dict[PodRequirements, Hashable] = {}
+        self._shared_key_numbers: dict[Hashable, int] = {}
         self.locals: OrderedDict[tuple[object, ...], LocalEvaluation] = OrderedDict()
         self.statics: OrderedDict[int, StaticEvaluation] = OrderedDict()
         self._static_numbers: dict[tuple[ProfilePlan, PodRequirements], int] = {}
@@ -72,54 +88,59 @@ class PlacementState:
         self._recent: tuple[PodRequirements, object, bool, ClassEvaluation] | None = None
         # The log as three columns rather than a list of tuples: a tuple per placement, kept for
         # thousands of placements, is one more object for the garbage collector to promote and
-        # traverse in its full passes.
-        self._log_nodes: list[int] = []
+        # traverse in its full passes. The node column is a numpy buffer, so an evaluation that
+        # fell behind reads the nodes to answer again for as one array slice.
+        self._log_limit = max(CHANGES_KEPT_PER_NODE * self.table.count, CHANGES_KEPT)
+        self._log_capacity = 2 * self._log_limit
+        self._log_nodes = np.zeros(self._log_capacity, dtype=np.intp)
+        self._log_length = 0
         self._log_pods: list[PodInfo] = []
         self._log_signs: list[int] = []
-        self._log_limit = max(CHANGES_KEPT_PER_NODE * self.table.count, CHANGES_KEPT)
         self.position = 0
         """How many changes there have been: an evaluation remembers the position it saw."""
+        self.last_node = -1
+        """The node of ``last_change`` (an evaluation one change behind reads only that one)."""
+        self.last_pod: PodInfo | None = None
+        self._last_sign = 0
         for position, info in enumerate(snapshot.nodes):
             for pod in info.pods:
                 self._count(position, pod, 1)
-        for column in (self._log_nodes, self._log_pods, self._log_signs):
-            column.clear()
+        self._log_length = 0
+        self._log_pods.clear()
+        self._log_signs.clear()
 
     def changes_since(self, position: int) -> list[Change] | None:
         """The changes after ``position``, or None when they are no longer all remembered."""
         behind = self.position - position
-        if behind > len(self._log_nodes):
+        if behind > self._log_length:
             return None
         if not behind:
             return []
-        start = len(self._log_nodes) - behind
+        end = self._log_length
         return list(
-            zip(self._log_nodes[start:], self._log_pods[start:], self._log_signs[start:], strict=True)
+            zip(
+                self._log_nodes[end - behind : end].tolist(),
+                self._log_pods[-behind:],
+                self._log_signs[-behind:],
+                strict=True,
+            )
         )
 
-    def nodes_changed_since(self, position: int) -> list[int] | None:
-        """The nodes of ``changes_since(position)``, each once, in order of first change (read
-        straight off the log's node column: quicker than going through the changes)."""
+    def nodes_changed_since(self, position: int) -> npt.NDArray[np.intp] | None:
+        """The nodes of ``changes_since(position)`` in order, a node as often as it changed
+        (answering again for a node twice is harmless), or None when they are no longer all
+        remembered. A view of the log: valid until the next change."""
         behind = self.position - position
-        if behind > len(self._log_nodes):
+        if behind > self._log_length:
             return None
-        return list(dict.fromkeys(self._log_nodes[len(self._log_nodes) - behind :])) if behind else []
-
-    @property
-    def last_node(self) -> int:
-        """The node of ``last_change``."""
-        return self._log_nodes[-1]
-
-    @property
-    def last_pod(self) -> PodInfo:
-        """The pod of ``last_change``."""
-        return self._log_pods[-1]
+        end = self._log_length
+        return self._log_nodes[end - behind : end]
 
     @property
     def last_change(self) -> Change:
-        """The change that made ``position`` what it is (an evaluation one change behind reads
-        only this one)."""
-        return self._log_nodes[-1], self._log_pods[-1], self._log_signs[-1]
+        """The change that made ``position`` what it is."""
+        assert self.last_pod is not None, "no change yet"
+        return self.last_node, self.last_pod, self._last_sign
 
     def add_pod(self, pod: PodInfo, node_name: str) -> None:
         """Count ``pod`` on ``node_name`` (bound there, or assumed by the scheduler)."""
@@ -128,6 +149,11 @@ class PlacementState:
         self._count(position, pod, 1)
 
     assume = add_pod
+
+    def assume_at(self, pod: PodInfo, position: int) -> None:
+        """``assume`` on the node at ``position`` in node order."""
+        self.snapshot.nodes[position].add_pod(pod)
+        self._count(position, pod, 1)
 
     def remove_pod(self, pod: PodInfo, node_name: str) -> bool:
         """Take ``pod`` (found by namespace and name) off ``node_name``; False if it is not there."""
@@ -235,13 +261,18 @@ class PlacementState:
             else:
                 known = self.snapshot.image_states
                 images = tuple(image for image in requirements.images if image in known)
-                key = (
-                    replace(requirements, namespace="", labels=(), images=()),
+                shared = (
+                    tuple(getattr(requirements, name) for name in SHARED_KEY_FIELDS),
                     images,
                     len(requirements.images),
                 )
+                # Numbered once: a number is quicker to hash and compare at each lookup.
+                key = self._shared_key_numbers.get(shared)
+                if key is None:
+                    key = self._shared_key_numbers[shared] = next(self._numbering)
             if len(self._shared_keys) >= KEYS_KEPT:
                 self._shared_keys.clear()
+                self._shared_key_numbers.clear()  # numbers go on from the counter: no collisions
             self._shared_keys[requirements] = key
         return key
 
@@ -254,13 +285,21 @@ class PlacementState:
                 self.nodes_with_ports.add(position)
             else:
                 self.nodes_with_ports.discard(position)
-        self._log_nodes.append(position)
+        length = self._log_length
+        if length == self._log_capacity:  # full: keep the newer half
+            kept = self._log_limit
+            self._log_nodes[:kept] = self._log_nodes[length - kept : length]
+            del self._log_pods[:-kept]
+            del self._log_signs[:-kept]
+            length = kept
+        self._log_nodes[length] = position
+        self._log_length = length + 1
         self._log_pods.append(pod)
         self._log_signs.append(sign)
+        self.last_node = position
+        self.last_pod = pod
+        self._last_sign = sign
         self.position += 1
-        if len(self._log_nodes) > self._log_limit:
-            for column in (self._log_nodes, self._log_pods, self._log_signs):
-                del column[: len(column) // 2]
 
 
 def _kept(cache: OrderedDict[Key, Kept], key: Key, limit: int, make: Callable[[], Kept]) -> Kept:

@@ -1,13 +1,15 @@
 """The placement kernel agrees with the reference scheduler on generated clusters
 (``tests.scheduling_strategies.scenarios``): the same decisions, field for field, and the same
 pods assumed onto the same nodes, under the shipped profiles and under profiles with other
-plugin orders, weights, scoring strategies and resources; also when one state is kept across
+plugin orders, weights, scoring strategies and resources; with pending pods as generated and
+as runs of replicas sharing one requirements object; also when one state is kept across
 batches while pods are bound and removed in between."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +24,7 @@ from kube_actors.placement import (
     spreading,
     state,
 )
-from kube_actors.scheduling import Snapshot, schedule_batch
+from kube_actors.scheduling import PodInfo, Snapshot, schedule_batch
 from tests.placement_profiles import profile_sets
 from tests.scheduling_strategies import Scenario, scenarios
 
@@ -35,18 +37,40 @@ def placements(snapshot: Snapshot) -> dict[str, list[str]]:
     return {info.name: [pod.key for pod in info.pods] for info in snapshot.nodes}
 
 
-def _agree(scenario: Scenario, profiles: dict) -> None:  # type: ignore[type-arg]
+def replicas(pods: list[PodInfo], copies: int) -> list[PodInfo]:
+    """Each pod followed by its copies, all sharing its requirements object as a ReplicaSet's
+    replicas do (the kernel places such runs together), named apart."""
+    if copies == 1:
+        return pods
+    return [replace(pod, name=f"{pod.name}-{copy}") for pod in pods for copy in range(copies)]
+
+
+COPIES = st.sampled_from([1, 1, 2, 4])
+"""Replicas per generated pending pod: most examples as generated, the others in runs."""
+
+
+def _agree(scenario: Scenario, profiles: dict, copies: int = 1) -> None:  # type: ignore[type-arg]
     reference, kernel = scenario.snapshot(), scenario.snapshot()
-    pending = scenario.pending_pods()
+    pending = replicas(scenario.pending_pods(), copies)
     expected = schedule_batch(reference, pending, profiles)
     assert place_batch(kernel, pending, profiles) == expected
     assert placements(kernel) == placements(reference)
 
 
 @GENERATED
-@given(scenarios(), profile_sets())
-def test_the_kernel_decides_as_the_reference(scenario: Scenario, profiles: dict) -> None:  # type: ignore[type-arg]
-    _agree(scenario, profiles)
+@given(scenarios(), profile_sets(), COPIES)
+def test_the_kernel_decides_as_the_reference(scenario: Scenario, profiles: dict, copies: int) -> None:  # type: ignore[type-arg]
+    _agree(scenario, profiles, copies)
+
+
+@GENERATED
+@given(scenarios(max_nodes=4, max_pending=6), profile_sets(), st.integers(2, 12))
+def test_replicas_placed_in_runs_agree_until_the_nodes_are_full(
+    scenario: Scenario,
+    profiles: dict,  # type: ignore[type-arg]
+    copies: int,
+) -> None:
+    _agree(scenario, profiles, copies)
 
 
 @GENERATED
@@ -124,18 +148,20 @@ TUNINGS = {
 
 @pytest.mark.parametrize("tuning", TUNINGS)
 @FEW
-@given(scenarios(max_nodes=5, max_placed=10, max_pending=14), profile_sets())
-def test_the_kernel_agrees_on_every_path(tuning: str, scenario: Scenario, profiles: dict) -> None:  # type: ignore[type-arg]
+@given(scenarios(max_nodes=5, max_placed=10, max_pending=14), profile_sets(), COPIES)
+def test_the_kernel_agrees_on_every_path(
+    tuning: str, scenario: Scenario, profiles: dict, copies: int
+) -> None:  # type: ignore[type-arg]
     with tuned(**TUNINGS[tuning]):
-        _agree(scenario, profiles)
+        _agree(scenario, profiles, copies)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("tuning", ["as shipped", *TUNINGS])
 @MANY
-@given(scenarios(max_nodes=8, max_placed=12, max_pending=14), profile_sets())
+@given(scenarios(max_nodes=8, max_placed=12, max_pending=14), profile_sets(), COPIES)
 def test_the_kernel_decides_as_the_reference_at_length(
-    tuning: str, scenario: Scenario, profiles: dict
+    tuning: str, scenario: Scenario, profiles: dict, copies: int
 ) -> None:  # type: ignore[type-arg]
     with tuned(**TUNINGS.get(tuning, {})):
-        _agree(scenario, profiles)
+        _agree(scenario, profiles, copies)

@@ -81,7 +81,9 @@ def _columns(
 def _one_node(columns: list[Column]) -> OneNodeSources:
     """The columns as one node's formulas read them (the requested amounts as used, the pod
     asking for nothing more)."""
-    return tuple((column.allocatable.tolist(), column.requested, 0, column.weight) for column in columns)
+    return tuple(
+        (column.allocatable.tolist(), column.requested.tolist(), 0, column.weight) for column in columns
+    )
 
 
 @SOME
@@ -96,11 +98,13 @@ def test_plain_formulas_match_the_reference_over_arrays_and_for_one_node(
         expected = [reference(r, a, resources) for r, a in zip(requested, allocatable, strict=True)]
         assert weighted_mean(columns, count, least=least, plain=True).tolist() == expected
         assert weighted_mean(columns, count, least=least, plain=False).tolist() == expected
-        assert [weighted_mean_at(node, _one_node(columns), least) for node in range(count)] == expected
+        weighted_mean_of_node = weighted_mean_at(_one_node(columns), least=least)
+        assert [weighted_mean_of_node(node) for node in range(count)] == expected
     expected = [balanced_allocation(r, a) for r, a in zip(requested, allocatable, strict=True)]
     assert balanced(columns, count, plain=True).tolist() == expected
     assert balanced(columns, count, plain=False).tolist() == expected
-    assert [balanced_at(node, _one_node(columns)) for node in range(count)] == expected
+    balanced_of_node = balanced_at(_one_node(columns))
+    assert [balanced_of_node(node) for node in range(count)] == expected
 
 
 @SOME
