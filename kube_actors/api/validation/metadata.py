@@ -21,6 +21,8 @@ DNS1035_LABEL: NameCheck = names.name_rule(names.is_dns1035_label)
 
 # Kinds whose names become something stricter than a DNS subdomain: a namespace and a
 # StatefulSet's pods become DNS labels, a service becomes a DNS-1035 label and env variables.
+VALID_LABEL_SETS_REMEMBERED = 4096
+_VALID_LABEL_SETS: set[tuple[tuple[Any, Any], ...]] = set()
 _NAME_CHECKS: dict[str, NameCheck] = {
     "Namespace": DNS_LABEL,
     "StatefulSet": DNS_LABEL,
@@ -78,12 +80,31 @@ def check_labels(errors: FieldErrors, labels: Any, path: str) -> None:
     if not isinstance(labels, Mapping):
         errors.invalid(path, labels, "must be a map of strings")
         return
+    for value, problem in _label_problems(labels):
+        errors.invalid(path, value, problem)
+
+
+def _label_problems(labels: Mapping[Any, Any]) -> list[tuple[Any, str]]:
+    """(value, problem) for each key and value that breaks the rules. Valid label sets are
+    remembered, as every pod of a workload carries the same ones."""
+    try:
+        items: tuple[tuple[Any, Any], ...] | None = tuple(labels.items())
+        if items in _VALID_LABEL_SETS:
+            return []
+    except TypeError:  # an unhashable value: validation says so below
+        items = None
+    problems: list[tuple[Any, str]] = []
     for label_key, value in labels.items():
-        errors.invalid_each(path, label_key, names.is_qualified_name(str(label_key)))
+        problems += [(label_key, problem) for problem in names.is_qualified_name(str(label_key))]
         if not isinstance(value, str):
-            errors.invalid(path, value, "label values must be strings")
+            problems.append((value, "label values must be strings"))
         else:
-            errors.invalid_each(path, value, names.is_label_value(value))
+            problems += [(value, problem) for problem in names.is_label_value(value)]
+    if not problems and items is not None:
+        if len(_VALID_LABEL_SETS) >= VALID_LABEL_SETS_REMEMBERED:
+            _VALID_LABEL_SETS.clear()
+        _VALID_LABEL_SETS.add(items)
+    return problems
 
 
 def check_annotations(errors: FieldErrors, annotations: Any, path: str) -> None:

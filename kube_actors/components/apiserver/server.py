@@ -102,26 +102,26 @@ class ApiServer(Actor):
 
     async def receive(self, message: Any) -> Any:
         verbs = self.verbs
-        match message:
+        match message:  # the writes controllers and kubelets make most, first
+            case m.CreateObject(resource, namespace, body):
+                return _answer(verbs.create(self._target(resource, namespace), body))
+            case m.PatchObject(resource, namespace, name, patch, patch_type, subresource):
+                target = self._target(resource, namespace, name, subresource)
+                return _answer(verbs.patch(target, patch_type, patch))
+            case m.BindPod(namespace, name, node):
+                binding = {"target": {"kind": "Node", "name": node}}
+                return _answer(verbs.act(self._target("pods", namespace, name, "binding"), binding))
+            case m.ReplaceObject(resource, namespace, name, body, subresource):
+                return _answer(verbs.replace(self._target(resource, namespace, name, subresource), body))
             case m.GetObject(resource, namespace, name, subresource):
                 return _answer(verbs.get(self._target(resource, namespace, name, subresource)))
             case m.ListObjects(resource, namespace, labels, fields, version):
                 target = self._target(resource, namespace)
                 match = selection(target, labels, fields)
                 return _answer(verbs.list_objects(target, match, any_version=version == "0"))
-            case m.CreateObject(resource, namespace, body):
-                return _answer(verbs.create(self._target(resource, namespace), body))
-            case m.ReplaceObject(resource, namespace, name, body, subresource):
-                return _answer(verbs.replace(self._target(resource, namespace, name, subresource), body))
-            case m.PatchObject(resource, namespace, name, patch, patch_type, subresource):
-                target = self._target(resource, namespace, name, subresource)
-                return _answer(verbs.patch(target, patch_type, patch))
             case m.DeleteObject(resource, namespace, name, grace_period, propagation, uid):
                 options = DeleteOptions(propagation, grace_period, precondition_uid=uid)
                 return _answer(verbs.delete(self._target(resource, namespace, name), options))
-            case m.BindPod(namespace, name, node):
-                binding = {"target": {"kind": "Node", "name": node}}
-                return _answer(verbs.act(self._target("pods", namespace, name, "binding"), binding))
             case m.EvictPod(namespace, name, grace_period):
                 eviction = {"deleteOptions": {"gracePeriodSeconds": grace_period}}
                 return _answer(verbs.act(self._target("pods", namespace, name, "eviction"), eviction))
