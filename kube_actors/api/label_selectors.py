@@ -25,16 +25,21 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, An
     >>> selector_matches({}, {}), selector_matches(None, {"app": "web"})
     (True, False)
     """
-    if not isinstance(selector, Mapping):
+    # Plain dicts first: this runs for every pod of every set on every sync, and an abstract
+    # ``Mapping`` check costs more than the match.
+    if type(selector) is not dict and not isinstance(selector, Mapping):
         return False
     labels = labels or {}
     match_labels = selector.get("matchLabels") or {}
     requirements = selector.get("matchExpressions") or []
-    if not isinstance(match_labels, Mapping) or not isinstance(requirements, list):
+    if type(match_labels) is not dict and not isinstance(match_labels, Mapping):
         return False  # malformed: validation reports it
-    if any(labels.get(key) != value for key, value in match_labels.items()):
+    if not isinstance(requirements, list):
         return False
-    return all(_requirement_holds(r, labels) for r in requirements)
+    for key, value in match_labels.items():
+        if labels.get(key) != value:
+            return False
+    return all(_requirement_holds(r, labels) for r in requirements) if requirements else True
 
 
 def is_empty(selector: Mapping[str, Any]) -> bool:

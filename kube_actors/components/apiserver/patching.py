@@ -55,14 +55,17 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
 def _strategic(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
         return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    if patch.get("$patch") == "replace":
+    directive = patch.get("$patch")
+    if directive == "replace":
         return {k: copy_tree(v) for k, v in patch.items() if k != "$patch"}
-    if patch.get("$patch") == "delete":
+    if directive == "delete":
         return _DELETE
+    result = dict(target) if isinstance(target, dict) else {}
+    directives = False
     for key, value in patch.items():
-        if key.startswith("$"):
-            continue  # $setElementOrder, $retainKeys, $deleteFromPrimitiveList: below or hints
+        if key[:1] == "$":
+            directives = True  # $setElementOrder, $retainKeys, $deleteFromPrimitiveList: below or hints
+            continue
         if value is None:
             result.pop(key, None)
         elif (
@@ -79,7 +82,7 @@ def _strategic(target: Any, patch: Any) -> Any:
                 result.pop(key, None)
             else:
                 result[key] = merged
-    for key, value in patch.items():
+    for key, value in patch.items() if directives else ():
         if key.startswith("$deleteFromPrimitiveList/") and isinstance(value, list):
             field = key.split("/", 1)[1]
             if isinstance(result.get(field), list):
