@@ -29,9 +29,7 @@ def new_uid() -> str:
     (36, '4', True, 4)
     """
     hex_digits = f"{(_random.getrandbits(128) & _RANDOM_BITS) | _VERSION_4:032x}"
-    return (
-        f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-{hex_digits[16:20]}-{hex_digits[20:]}"
-    )
+    return f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-{hex_digits[16:20]}-{hex_digits[20:]}"
 
 
 def random_suffix() -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from kube_actors.api import status
 from kube_actors.cluster import Cluster
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import JSON_PATCH, STRATEGIC_MERGE
 from kube_actors.components.kubelet import kubelet_path
 from kube_actors.runtime import ActorRef
 from kube_actors.runtime.clock import sleep
@@ -116,7 +117,7 @@ class Acting:
                     "template": {"spec": {"containers": [{"name": action.container, "image": action.image}]}}
                 }
             }
-            kind = "application/strategic-merge-patch+json"
+            kind = STRATEGIC_MERGE
             await self.api.ask(
                 m.PatchObject(resource, action.namespace, action.name, patch, kind), timeout=TIMEOUT
             )
@@ -196,9 +197,7 @@ class Acting:
         template = {**template, "metadata": {**template.get("metadata", {}), "labels": labels}}
         patch = [{"op": "replace", "path": "/spec/template", "value": template}]
         await self.api.ask(
-            m.PatchObject(
-                "deployments.apps", action.namespace, action.deployment, patch, "application/json-patch+json"
-            ),
+            m.PatchObject("deployments.apps", action.namespace, action.deployment, patch, JSON_PATCH),
             timeout=TIMEOUT,
         )
         return f"rollout undo {action.deployment} to revision {target}"

@@ -26,11 +26,12 @@ from kube_actors.components.apiserver import discovery, tables
 from kube_actors.components.apiserver.bodies import JSON, parse_body, to_json
 from kube_actors.components.apiserver.crds.admission import WriteOptions
 from kube_actors.components.apiserver.deleting import DeleteOptions
+from kube_actors.components.apiserver.messages import APPLY_PATCH, JSON_PATCH
 from kube_actors.components.apiserver.objects import JsonObject, storage_unavailable
 from kube_actors.components.apiserver.pod_logs import PodLogReader, log_request
 from kube_actors.components.apiserver.routes import Target, parse_path
 from kube_actors.components.apiserver.subresources import ACTIONS, SERVED_SUBRESOURCES
-from kube_actors.components.apiserver.verbs import APPLY_PATCH, Verbs, selection
+from kube_actors.components.apiserver.verbs import Verbs, selection
 from kube_actors.components.apiserver.watch_cache import WatchEvent
 from kube_actors.runtime.errors import UNREACHABLE, BadRequestError
 
@@ -236,7 +237,7 @@ class ApiHttp:
 
     async def _patch(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:
         kind = request.content_type
-        patch = await _body(request, expect_object=kind != "application/json-patch+json")
+        patch = await _body(request, expect_object=kind != JSON_PATCH)
         write = _write_options(request, applying=kind == APPLY_PATCH)
         return _written(await self.verbs.patch(target, kind, patch, write), write)
 

@@ -15,6 +15,12 @@ from kube_actors.runtime.message import message
 
 JsonObject = dict[str, Any]
 
+# A patch's content type (``PatchObject.patch_type``), as HTTP clients send it.
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+
 
 @message("api.Get")
 class GetObject:
@@ -57,7 +63,7 @@ class PatchObject:
     namespace: str
     name: str
     patch: Any
-    patch_type: str = "application/merge-patch+json"
+    patch_type: str = MERGE_PATCH
     subresource: str = ""
 
 

@@ -34,6 +34,7 @@ from kube_actors.components.apiserver.crds.definitions import CustomVersion, adm
 from kube_actors.components.apiserver.crds.serving import CustomResources
 from kube_actors.components.apiserver.deleting import DeleteOptions
 from kube_actors.components.apiserver.field_managers import Writer
+from kube_actors.components.apiserver.messages import APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE
 from kube_actors.components.apiserver.namespaces import ActiveNamespaces
 from kube_actors.components.apiserver.objects import JsonObject, ObjectStore, Shape, decode
 from kube_actors.components.apiserver.pod_actions import bound, evict
@@ -48,12 +49,10 @@ from kube_actors.components.apiserver.subresources import (
 from kube_actors.components.apiserver.watching import WatchOpener
 
 Matcher = Callable[[JsonObject], bool]
-STRATEGIC_MERGE = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
 PATCHES: dict[str, Callable[[Any, Any], Any]] = {
-    "application/merge-patch+json": patching.merge_patch,
+    MERGE_PATCH: patching.merge_patch,
     STRATEGIC_MERGE: patching.strategic_merge_patch,
-    "application/json-patch+json": patching.json_patch,
+    JSON_PATCH: patching.json_patch,
 }
 CRDS = CUSTOM_RESOURCE_DEFINITIONS
 PATCH_ATTEMPTS = 100  # each round of a race lets one writer through, as etcd's GuaranteedUpdate loop

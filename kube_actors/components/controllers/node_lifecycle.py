@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from kube_actors.api import status
 from kube_actors.api.times import timestamp
 from kube_actors.components.apiserver import messages as api
+from kube_actors.components.apiserver.messages import JSON_PATCH
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.node_health import NodeHealth, NodeLifecycleConfig
 from kube_actors.components.controllers.taint_eviction import (
@@ -33,7 +34,6 @@ JsonObject = dict[str, Any]
 LEASES = "leases.coordination.k8s.io"
 LEASE_NAMESPACE = "kube-node-lease"
 NODE_INDEX = "node"
-JSON_PATCH = "application/json-patch+json"
 
 
 def _node_of(pod: JsonObject) -> list[str]:

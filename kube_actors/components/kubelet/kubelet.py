@@ -22,6 +22,7 @@ from typing import Any
 from kube_actors.api import status
 from kube_actors.api.times import unix_seconds
 from kube_actors.components.apiserver import messages as api
+from kube_actors.components.apiserver.messages import JSON_PATCH
 from kube_actors.components.informing import DELETED, Change, Informer, InformingActor
 from kube_actors.components.kubelet import messages as m
 from kube_actors.components.kubelet.actions import (
@@ -277,7 +278,7 @@ class Kubelet(InformingActor):
                 action.namespace,
                 action.name,
                 patch,
-                "application/json-patch+json",
+                JSON_PATCH,
                 subresource="status",
             ),
             lambda _: m.StatusWritten(action.uid),

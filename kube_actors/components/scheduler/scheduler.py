@@ -19,6 +19,7 @@ from typing import Any
 from kube_actors.api import status
 from kube_actors.api.times import timestamp, unix_seconds
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import STRATEGIC_MERGE
 from kube_actors.components.events import event_body
 from kube_actors.components.informing import DELETED, Change, Informer, InformingActor, JsonObject, object_key
 from kube_actors.components.scheduler.queue import SchedulingQueue
@@ -45,7 +46,6 @@ from kube_actors.scheduling.volumes import SELECTED_NODE_ANNOTATION
 COMPONENT = "default-scheduler"
 BATCH_SIZE = 500
 PLACE_TIMEOUT = 600.0
-STRATEGIC_MERGE = "application/strategic-merge-patch+json"
 
 
 @message("scheduler.ScheduleBatch")

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from kube_actors.api import status
 from kube_actors.components.apiserver.crds.definitions import CustomVersion, admitted
 from kube_actors.components.apiserver.crds.schemas import check
+from kube_actors.components.apiserver.messages import JSON_PATCH, MERGE_PATCH
 from kube_actors.components.apiserver.objects import JsonObject, Shape
 
 FIELD_VALIDATIONS = ("Ignore", "Warn", "Strict")
-PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json")
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH)
 
 
 @dataclass(frozen=True, slots=True)

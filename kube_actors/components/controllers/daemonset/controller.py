@@ -12,6 +12,7 @@ after the first), as the Job controller does, rather than once per pod event.
 from __future__ import annotations
 
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import JSON_PATCH
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.daemonset.syncing import (
     DaemonSetSync,
@@ -34,7 +35,6 @@ from kube_actors.components.informing import DELETED, Change, Informer, JsonObje
 from kube_actors.runtime import ActorRef
 
 DAEMON_SETS = "daemonsets.apps"
-JSON_PATCH = "application/json-patch+json"
 POD_EVENTS_BATCH = 0.1  # a set looks at its pods' changes together (a node's many, or many nodes')
 
 

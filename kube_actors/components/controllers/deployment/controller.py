@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from kube_actors.api import status
 from kube_actors.api.trees import copy_tree
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import JSON_PATCH
 from kube_actors.components.controllers.deployment.actions import (
     Action,
     CreateReplicaSet,
@@ -212,7 +213,7 @@ class Writing:
         match action:
             case PatchReplicaSet(name, patch):
                 patched = await self.api.ask(
-                    m.PatchObject(REPLICA_SETS, self.namespace, name, patch, "application/json-patch+json")
+                    m.PatchObject(REPLICA_SETS, self.namespace, name, patch, JSON_PATCH)
                 )
                 self._keep(REPLICA_SETS, patched)
             case CreateReplicaSet(body, note):

@@ -173,8 +173,10 @@ class Syncing:
         """``find_new`` of the sets, found once for as long as they are the same objects (a
         sync asks twice: is this a scaling event, then for the rollout)."""
         found = self._found_new
-        if found is None or len(found[0]) != len(self.sets) or any(
-            seen is not now for seen, now in zip(found[0], self.sets, strict=True)
+        if (
+            found is None
+            or len(found[0]) != len(self.sets)
+            or any(seen is not now for seen, now in zip(found[0], self.sets, strict=True))
         ):
             found = self._found_new = (tuple(self.sets), find_new(self.d, self.sets))
         return found[1]

@@ -11,6 +11,7 @@ import contextlib
 from kube_actors.api import status
 from kube_actors.api.resources import ResourceType
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import JSON_PATCH
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.garbage_collector.deciding import Delete, Patch, decide
 from kube_actors.components.controllers.garbage_collector.graph import Identity, OwnershipGraph
@@ -24,8 +25,6 @@ from kube_actors.components.controllers.garbage_collector.kinds import (
 from kube_actors.components.controllers.garbage_collector.ownership import OwnerLink
 from kube_actors.components.informing import DELETED, Change, Informer
 from kube_actors.runtime import ActorRef
-
-JSON_PATCH = "application/json-patch+json"
 
 
 class GarbageCollector(Controller):

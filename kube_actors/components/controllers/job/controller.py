@@ -19,6 +19,7 @@ from typing import Any
 
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import JSON_PATCH
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import (
@@ -42,7 +43,6 @@ from kube_actors.components.informing import DELETED, Change, Informer, JsonObje
 from kube_actors.runtime import ActorRef
 
 JOBS = "jobs.batch"
-JSON_PATCH = "application/json-patch+json"
 ORPHAN_POD = "pod:"
 POD_UPDATE_BATCH = 1.0  # Kubernetes' syncJobBatchPeriod: a Job looks at its pods' changes together
 

@@ -12,6 +12,7 @@ import contextlib
 from kube_actors.api import status
 from kube_actors.api.resources import BUILTIN, ResourceType
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import JSON_PATCH
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.garbage_collector.kinds import (
     DEFINITIONS,
@@ -21,8 +22,6 @@ from kube_actors.components.controllers.garbage_collector.kinds import (
 from kube_actors.components.controllers.namespaces.cleanup import CleanupPlan, plan_cleanup
 from kube_actors.components.informing import DELETED, Change, Informer, JsonObject, split_key
 from kube_actors.runtime import ActorRef
-
-JSON_PATCH = "application/json-patch+json"
 
 
 class NamespaceController(Controller):

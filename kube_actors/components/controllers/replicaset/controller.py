@@ -16,6 +16,7 @@ from typing import Any
 
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import JSON_PATCH
 from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
 from kube_actors.components.controllers.owners import (
@@ -183,7 +184,7 @@ class ReplicaSetController(FlightController):
 
     def _patch_pod(self, namespace: str, pod: JsonObject, patch: Any) -> Awaitable[Any]:
         name = pod["metadata"]["name"]
-        return self.api.request(m.PatchObject("pods", namespace, name, patch, "application/json-patch+json"))
+        return self.api.request(m.PatchObject("pods", namespace, name, patch, JSON_PATCH))
 
     async def _create_pods(self, key: str, replica_set: JsonObject, count: int) -> str | None:
         namespace = replica_set["metadata"].get("namespace", "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import MERGE_PATCH
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.garbage_collector.ownership import controller_uid
@@ -45,7 +46,6 @@ from kube_actors.runtime import ActorRef
 
 STATEFUL_SETS = "statefulsets.apps"
 CLAIMS = "persistentvolumeclaims"
-MERGE_PATCH = "application/merge-patch+json"
 
 
 class StatefulSetController(Controller):

@@ -16,6 +16,7 @@ from collections.abc import Hashable, Iterator, Mapping
 
 from kube_actors.api import status
 from kube_actors.components.apiserver import messages as m
+from kube_actors.components.apiserver.messages import MERGE_PATCH
 from kube_actors.components.controllers.base import Controller
 from kube_actors.components.controllers.events import EventRecorder, write_events
 from kube_actors.components.controllers.volumes.actions import (
@@ -35,7 +36,6 @@ from kube_actors.components.informing import ADDED, DELETED, Change, Informer, J
 from kube_actors.runtime import ActorRef
 
 STORAGE_CLASSES = "storageclasses.storage.k8s.io"
-MERGE_PATCH = "application/merge-patch+json"
 
 
 class CacheView(Mapping[str, JsonObject]):
