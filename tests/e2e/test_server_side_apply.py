@@ -90,3 +90,16 @@ def test_an_apply_without_a_field_manager_is_refused(cluster: ClusterProcess) ->
     stored = core.read_namespaced_config_map("applied", "default")
     assert stored.data == {"a": "1"}
     assert [(e.manager, e.operation) for e in stored.metadata.managed_fields] == [("tests", "Apply")]
+
+
+def test_an_apply_that_creates_answers_201_and_one_that_updates_200(cluster: ClusterProcess) -> None:
+    config.load_kube_config(str(cluster.kubeconfig))
+    core = client.CoreV1Api()
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "codes"}, "data": {"a": "1"}}
+    answers = [
+        core.patch_namespaced_config_map_with_http_info(
+            "codes", "default", body, field_manager="tests", _content_type="application/apply-patch+yaml"
+        )[1]
+        for _ in range(2)
+    ]
+    assert answers == [201, 200]

@@ -239,6 +239,9 @@ class ApiHttp:
         kind = request.content_type
         patch = await _body(request, expect_object=kind != JSON_PATCH)
         write = _write_options(request, applying=kind == APPLY_PATCH)
+        if kind == APPLY_PATCH:
+            applied, created = await self.verbs.apply(target, patch, write)
+            return _written(applied, write, 201 if created else 200)
         return _written(await self.verbs.patch(target, kind, patch, write), write)
 
     async def _act(self, request: web.BaseRequest, target: Target) -> web.StreamResponse:

@@ -213,7 +213,8 @@ class Verbs:
         if custom is not None and patch_type == STRATEGIC_MERGE:
             raise refuse_strategic_merge(custom)
         if patch_type == APPLY_PATCH:
-            return await self._apply(target, patch, write or WriteOptions())
+            applied, _ = await self.apply(target, patch, write or WriteOptions())
+            return applied
         apply = PATCHES.get(patch_type)
         if apply is None:
             raise status.UnsupportedMediaType(
@@ -249,9 +250,10 @@ class Verbs:
                     raise
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    async def _apply(self, target: Target, config: Any, write: WriteOptions) -> JsonObject:
+    async def apply(self, target: Target, config: Any, write: WriteOptions) -> tuple[JsonObject, bool]:
         """Server-side apply: ``config`` is the manager's whole intent for the object, merged
-        into what is stored (created if nothing is); a lost race is applied again."""
+        into what is stored (created if nothing is: then True, and HTTP answers 201); a lost
+        race is applied again."""
         field_managers.check_applied(config, target, write)
         writer = self._writer(target, write.field_manager)
         for attempt in range(PATCH_ATTEMPTS):
@@ -265,9 +267,9 @@ class Verbs:
             try:
                 if current is None:
                     applied["metadata"]["name"] = target.name
-                    return await self._create(target, applied, write, track=False)
+                    return await self._create(target, applied, write, track=False), True
                 applied["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-                return await self._replace(target, applied, write, track=False)
+                return await self._replace(target, applied, write, track=False), False
             except status.ApiError as error:
                 if error.code != 409 or attempt == PATCH_ATTEMPTS - 1:
                     raise
