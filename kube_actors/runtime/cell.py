@@ -180,15 +180,9 @@ class ActorCell:
         if work.done():
             self._deferred_done(work, message, reply)
             return
+        assert isinstance(work, Carried)  # what start_eagerly gives for work still waiting
         self._deferred.add(work)
-
-        def answer(done: asyncio.Future[Any]) -> None:
-            self._deferred_done(done, message, reply)
-
-        if isinstance(work, Carried):
-            work.then(answer)
-        else:
-            work.add_done_callback(answer)
+        work.then(lambda done: self._deferred_done(done, message, reply))
 
     def _deferred_done(self, task: asyncio.Future[Any], message: Any, reply: Reply | None) -> None:
         self._deferred.discard(task)

@@ -42,7 +42,7 @@ def step_eagerly(work: Coroutine[Any, Any, Any]) -> Finished | Carried:
 
 
 def start_eagerly(work: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
-    """``step_eagerly`` as a future: a finished one if the work never waited."""
+    """``step_eagerly`` as a future: a finished one if the work never waited, else its ``Carried``."""
     started = step_eagerly(work)
     if not isinstance(started, Finished):
         return started
